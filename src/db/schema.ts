@@ -1,0 +1,147 @@
+/**
+ * The Turso (libSQL) schema, in drizzle. One unit of time everywhere: Unix milliseconds.
+ *
+ * - `pipeline_traces`: one row per trigger call (an OpenTelemetry trace; id = 32 lowercase hex).
+ * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex).
+ * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
+ * - `pipeline_script_versions`: immutable source versions, so an old trace can show the code that ran.
+ *
+ * Indexes are named for the reads and the retention cleanup that use them; spans are deleted
+ * explicitly before their traces (foreign keys are not enforced on every libSQL connection).
+ */
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+/** SQLite default for "now" in Unix milliseconds (the app always sets it explicitly too). */
+const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const TRACE_STATUSES = ["success", "blocked", "error"] as const;
+export const SPAN_STATUSES = ["success", "blocked", "error", "skipped"] as const;
+export const SPAN_KINDS = ["INTERNAL", "SERVER"] as const;
+export const DECISIONS = ["allow", "block"] as const;
+export const ON_ERROR_POLICIES = ["continue", "block"] as const;
+
+export type TraceStatus = (typeof TRACE_STATUSES)[number];
+export type SpanStatus = (typeof SPAN_STATUSES)[number];
+export type Decision = (typeof DECISIONS)[number];
+export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
+
+export const pipelineTraces = sqliteTable(
+  "pipeline_traces",
+  {
+    id: text("id").primaryKey(),
+    triggerEvent: text("trigger_event").notNull(),
+    status: text("status", { enum: TRACE_STATUSES }).notNull(),
+    decision: text("decision", { enum: DECISIONS }).notNull(),
+    statusMessage: text("status_message"),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at").notNull(),
+    durationMs: real("duration_ms").notNull(),
+    userId: text("user_id"),
+    requestIp: text("request_ip"),
+    contextSnapshot: text("context_snapshot"),
+    resultData: text("result_data"),
+    createdAt: integer("created_at").notNull().default(nowMs),
+  },
+  (t) => [
+    check("pipeline_traces_id_hex", sql`length(${t.id}) = 32 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '00000000000000000000000000000000'`),
+    check("pipeline_traces_status", sql`${t.status} in ('success', 'blocked', 'error')`),
+    check("pipeline_traces_decision", sql`${t.decision} in ('allow', 'block')`),
+    index("trace_started_at_idx").on(t.startedAt, t.id),
+    index("trace_trigger_started_idx").on(t.triggerEvent, t.startedAt, t.id),
+    index("trace_status_started_idx").on(t.status, t.startedAt, t.id),
+    index("trace_user_started_idx").on(t.userId, t.startedAt, t.id),
+    index("trace_ip_started_idx").on(t.requestIp, t.startedAt, t.id),
+    index("trace_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const pipelineSpans = sqliteTable(
+  "pipeline_spans",
+  {
+    id: text("id").primaryKey(),
+    traceId: text("trace_id")
+      .notNull()
+      .references(() => pipelineTraces.id, { onDelete: "cascade" }),
+    parentSpanId: text("parent_span_id"),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: SPAN_KINDS }).notNull().default("INTERNAL"),
+    scriptId: text("script_id").notNull(),
+    scriptVersion: integer("script_version"),
+    layerIndex: integer("layer_index").notNull(),
+    parallelIndex: integer("parallel_index").notNull(),
+    status: text("status", { enum: SPAN_STATUSES }).notNull(),
+    statusMessage: text("status_message"),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at").notNull(),
+    durationMs: real("duration_ms").notNull(),
+    attributes: text("attributes"),
+    createdAt: integer("created_at").notNull().default(nowMs),
+  },
+  (t) => [
+    check("pipeline_spans_id_hex", sql`length(${t.id}) = 16 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '0000000000000000'`),
+    check("pipeline_spans_status", sql`${t.status} in ('success', 'blocked', 'error', 'skipped')`),
+    check("pipeline_spans_kind", sql`${t.kind} in ('INTERNAL', 'SERVER')`),
+    index("span_trace_order_idx").on(t.traceId, t.layerIndex, t.parallelIndex),
+    index("span_started_at_idx").on(t.startedAt),
+    index("span_script_started_idx").on(t.scriptId, t.startedAt),
+  ],
+);
+
+export const pipelineScripts = sqliteTable(
+  "pipeline_scripts",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    triggerEvent: text("trigger_event").notNull(),
+    layerIndex: integer("layer_index").notNull(),
+    parallelIndex: integer("parallel_index").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
+    instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
+    currentVersion: integer("current_version").notNull(),
+    createdAt: integer("created_at").notNull().default(nowMs),
+    updatedAt: integer("updated_at").notNull().default(nowMs),
+  },
+  (t) => [
+    check("pipeline_scripts_on_error", sql`${t.onError} in ('continue', 'block')`),
+    check("pipeline_scripts_slot", sql`${t.layerIndex} >= 0 and ${t.parallelIndex} >= 0`),
+    check("pipeline_scripts_budget", sql`${t.instructionBudget} > 0`),
+    index("script_trigger_idx").on(t.triggerEvent, t.enabled, t.layerIndex, t.parallelIndex),
+    uniqueIndex("script_enabled_slot_uq")
+      .on(t.triggerEvent, t.layerIndex, t.parallelIndex)
+      .where(sql`${t.enabled} = 1`),
+  ],
+);
+
+export const pipelineScriptVersions = sqliteTable(
+  "pipeline_script_versions",
+  {
+    scriptId: text("script_id")
+      .notNull()
+      .references(() => pipelineScripts.id),
+    version: integer("version").notNull(),
+    source: text("source").notNull(),
+    sha256: text("sha256").notNull(),
+    createdAt: integer("created_at").notNull().default(nowMs),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scriptId, t.version] }),
+    check("pipeline_script_versions_version", sql`${t.version} >= 1`),
+  ],
+);
+
+export type TraceRow = typeof pipelineTraces.$inferInsert;
+export type SpanRow = typeof pipelineSpans.$inferInsert;
+export type ScriptRow = typeof pipelineScripts.$inferSelect;
+export type ScriptVersionRow = typeof pipelineScriptVersions.$inferSelect;

@@ -1,0 +1,19 @@
+// Types for what test/global-setup.ts provides and for the bindings the tests see.
+declare module "vitest" {
+  export interface ProvidedContext {
+    dbUrl: string;
+  }
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TURSO_DATABASE_URL: string;
+      DB_CONTROL_URL: string;
+      ADMIN_TOKEN: string;
+      TRIGGER_TOKEN: string;
+    }
+  }
+}
+
+export {};
