@@ -57,6 +57,7 @@ CREATE INDEX `span_started_at_idx` ON `pipeline_spans` (`started_at`);--> statem
 CREATE INDEX `span_script_started_idx` ON `pipeline_spans` (`script_id`,`started_at`);--> statement-breakpoint
 CREATE TABLE `pipeline_traces` (
 	`id` text PRIMARY KEY NOT NULL,
+	`root_span_id` text NOT NULL,
 	`trigger_event` text NOT NULL,
 	`status` text NOT NULL,
 	`decision` text NOT NULL,

@@ -39,6 +39,8 @@ export const pipelineTraces = sqliteTable(
   "pipeline_traces",
   {
     id: text("id").primaryKey(),
+    /** Span id of the trigger's own (SERVER) span; script spans name it as their parent. */
+    rootSpanId: text("root_span_id").notNull(),
     triggerEvent: text("trigger_event").notNull(),
     status: text("status", { enum: TRACE_STATUSES }).notNull(),
     decision: text("decision", { enum: DECISIONS }).notNull(),
