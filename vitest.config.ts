@@ -14,6 +14,9 @@ export default defineConfig({
   // fengari's Node-only start-up modules, stubbed (see src/shims); inherited by the worker project.
   resolve: { alias: { "readline-sync": fengariStubs, tmp: fengariStubs } },
   test: {
+    // The JSON report feeds the `N passed, N failed` line that .ci/run prints last.
+    reporters: ["default", "json"],
+    outputFile: { json: ".test-results/results.json" },
     projects: [
       {
         test: {
@@ -35,14 +38,21 @@ export default defineConfig({
                 DB_CONTROL_URL: inject("dbUrl"),
                 ADMIN_TOKEN: "test-admin-token",
                 TRIGGER_TOKEN: "test-trigger-token",
+                // Short retry backoff so fault tests see the whole retry window in well under a second.
+                TRACE_RETRY_DELAYS_MS: "50,100,200",
+                // Request lines would drown the test output; tests that check them raise the level.
+                LOG_LEVEL: "warn",
               },
             },
           })),
         ],
         test: {
           name: "worker",
-          include: ["test/engine/**/*.test.ts", "test/worker/**/*.test.ts"],
+          include: ["test/engine/**/*.test.ts", "test/unit/**/*.test.ts", "test/worker/**/*.test.ts"],
           globalSetup: ["./test/global-setup.ts"],
+          // One database serves every worker test file; counting requests at the server needs
+          // files to run one at a time.
+          fileParallelism: false,
           testTimeout: 30_000,
         },
       },

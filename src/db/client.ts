@@ -1,0 +1,28 @@
+/**
+ * The database handle: drizzle over `@libsql/client/web` (HTTP, Hrana), built from the request's
+ * bindings. Creating one is cheap (no connection is opened until the first query). Every HTTP
+ * request to the database is bounded by a timeout, so a hung database cannot hold a request
+ * (or a waitUntil) forever.
+ */
+import { createClient } from "@libsql/client/web";
+import { drizzle } from "drizzle-orm/libsql/web";
+import type { Config } from "../env";
+import * as schema from "./schema";
+
+export type Database = ReturnType<typeof createDatabase>;
+
+export const DEFAULT_DB_TIMEOUT_MS = 10_000;
+
+/** Builds a drizzle client for the configured Turso (or local libSQL) database. */
+export function createDatabase(
+  config: Pick<Config, "TURSO_DATABASE_URL" | "TURSO_AUTH_TOKEN">,
+  timeoutMs = DEFAULT_DB_TIMEOUT_MS,
+) {
+  const client = createClient({
+    url: config.TURSO_DATABASE_URL,
+    authToken: config.TURSO_AUTH_TOKEN || undefined,
+    fetch: (input: RequestInfo, init?: RequestInit) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+  });
+  return drizzle(client, { schema });
+}

@@ -1,0 +1,153 @@
+/**
+ * Database access for scripts and their immutable versions. Routes and the script cache call
+ * these; nothing else in the worker writes `pipeline_scripts` or `pipeline_script_versions`.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import type { Database } from "./client";
+import {
+  type OnErrorPolicy,
+  pipelineScripts,
+  pipelineScriptVersions,
+  type ScriptRow,
+  type ScriptVersionRow,
+} from "./schema";
+
+/** A script together with the source of its current version. */
+export interface ScriptWithSource extends ScriptRow {
+  source: string;
+  sha256: string;
+}
+
+export interface NewScript {
+  id: string;
+  name: string;
+  description: string | null;
+  triggerEvent: string;
+  layerIndex: number;
+  parallelIndex: number;
+  enabled: boolean;
+  onError: OnErrorPolicy;
+  instructionBudget: number;
+  source: string;
+  sha256: string;
+  now: number;
+}
+
+const withSource = {
+  script: pipelineScripts,
+  source: pipelineScriptVersions.source,
+  sha256: pipelineScriptVersions.sha256,
+};
+
+const currentVersionJoin = and(
+  eq(pipelineScriptVersions.scriptId, pipelineScripts.id),
+  eq(pipelineScriptVersions.version, pipelineScripts.currentVersion),
+);
+
+const flatten = (r: { script: ScriptRow; source: string; sha256: string }): ScriptWithSource => ({
+  ...r.script,
+  source: r.source,
+  sha256: r.sha256,
+});
+
+/** Every enabled script of every trigger, with its current source, in execution order. */
+export async function listEnabledScripts(db: Database): Promise<ScriptWithSource[]> {
+  const rows = await db
+    .select(withSource)
+    .from(pipelineScripts)
+    .innerJoin(pipelineScriptVersions, currentVersionJoin)
+    .where(eq(pipelineScripts.enabled, true))
+    .orderBy(asc(pipelineScripts.triggerEvent), asc(pipelineScripts.layerIndex), asc(pipelineScripts.parallelIndex));
+  return rows.map(flatten);
+}
+
+/** Scripts (enabled or not), optionally of one trigger, with their current source. */
+export async function listScripts(db: Database, triggerEvent?: string): Promise<ScriptWithSource[]> {
+  const rows = await db
+    .select(withSource)
+    .from(pipelineScripts)
+    .innerJoin(pipelineScriptVersions, currentVersionJoin)
+    .where(triggerEvent ? eq(pipelineScripts.triggerEvent, triggerEvent) : undefined)
+    .orderBy(asc(pipelineScripts.triggerEvent), asc(pipelineScripts.layerIndex), asc(pipelineScripts.parallelIndex), asc(pipelineScripts.createdAt));
+  return rows.map(flatten);
+}
+
+/** One script with its current source, or null. */
+export async function getScript(db: Database, id: string): Promise<ScriptWithSource | null> {
+  const rows = await db
+    .select(withSource)
+    .from(pipelineScripts)
+    .innerJoin(pipelineScriptVersions, currentVersionJoin)
+    .where(eq(pipelineScripts.id, id));
+  return rows[0] ? flatten(rows[0]) : null;
+}
+
+/** Inserts a script and its version 1 in one batch (one transaction). */
+export async function insertScript(db: Database, s: NewScript): Promise<void> {
+  await db.batch([
+    db.insert(pipelineScripts).values({
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      triggerEvent: s.triggerEvent,
+      layerIndex: s.layerIndex,
+      parallelIndex: s.parallelIndex,
+      enabled: s.enabled,
+      onError: s.onError,
+      instructionBudget: s.instructionBudget,
+      currentVersion: 1,
+      createdAt: s.now,
+      updatedAt: s.now,
+    }),
+    db.insert(pipelineScriptVersions).values({ scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now }),
+  ]);
+}
+
+export type ScriptChanges = Partial<
+  Pick<ScriptRow, "name" | "description" | "triggerEvent" | "layerIndex" | "parallelIndex" | "enabled" | "onError" | "instructionBudget">
+>;
+
+/**
+ * Applies field changes and, when `newSource` is given, appends version `current + 1` and points
+ * the script at it — in one batch, guarded by the version read before, so two concurrent edits
+ * cannot both claim the same version number (the loser fails on the primary key).
+ */
+export async function updateScript(
+  db: Database,
+  current: ScriptWithSource,
+  changes: ScriptChanges,
+  newSource: { source: string; sha256: string } | null,
+  now: number,
+): Promise<void> {
+  const version = newSource ? current.currentVersion + 1 : current.currentVersion;
+  const update = db
+    .update(pipelineScripts)
+    .set({ ...changes, currentVersion: version, updatedAt: now })
+    .where(and(eq(pipelineScripts.id, current.id), eq(pipelineScripts.currentVersion, current.currentVersion)));
+  if (!newSource) {
+    await update;
+    return;
+  }
+  await db.batch([
+    db.insert(pipelineScriptVersions).values({ scriptId: current.id, version, source: newSource.source, sha256: newSource.sha256, createdAt: now }),
+    update,
+  ]);
+}
+
+/** All versions of a script, oldest first. */
+export async function listVersions(db: Database, scriptId: string): Promise<ScriptVersionRow[]> {
+  return db
+    .select()
+    .from(pipelineScriptVersions)
+    .where(eq(pipelineScriptVersions.scriptId, scriptId))
+    .orderBy(asc(pipelineScriptVersions.version));
+}
+
+/** One version of a script, or null. */
+export async function getVersion(db: Database, scriptId: string, version: number): Promise<ScriptVersionRow | null> {
+  const rows = await db
+    .select()
+    .from(pipelineScriptVersions)
+    .where(and(eq(pipelineScriptVersions.scriptId, scriptId), eq(pipelineScriptVersions.version, version)));
+  return rows[0] ?? null;
+}

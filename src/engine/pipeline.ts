@@ -1,0 +1,103 @@
+/**
+ * The executor: runs scripts layer by layer and decides allow/block (decision table in
+ * docs/scripts.md). Lua-free: it takes a `runScript` callback, so it is tested with fakes too.
+ *
+ * - Layers run in ascending `layerIndex`; inside a layer, ascending `parallelIndex`.
+ * - Every script of a layer sees the same `prev` (the data merged from earlier layers); their
+ *   `data` deep-merge in order (see merge.ts).
+ * - A block, or an error of an `onError: "block"` script, lets the rest of its layer run;
+ *   every later layer is skipped.
+ * - Precedence: a block beats a fail-closed error (status "blocked"; the error is still listed).
+ */
+import type { SpanStatus } from "../db/schema";
+import { deepMerge } from "./merge";
+import type { BlockedBy, JsonObject, PipelineError, PipelineResult, ScriptRun, ScriptSpec } from "./types";
+
+/** One script's place in the run: what it saw and how it ended (run is null when skipped). */
+export interface ScriptRecord {
+  spec: ScriptSpec;
+  status: SpanStatus;
+  statusMessage: string | null;
+  prev: JsonObject;
+  run: ScriptRun | null;
+  /** Set for skipped scripts (ms). */
+  skippedAt: number | null;
+}
+
+export type RunScript = (spec: ScriptSpec, prev: JsonObject) => ScriptRun;
+
+/** Formats a script error as stored and answered: `line 3: message` or `message`. */
+export function errorMessage(message: string, line: number | null): string {
+  return line === null ? message : `line ${line}: ${message}`;
+}
+
+/** Groups scripts into layers, each ordered by parallel index (input order breaks ties). */
+export function groupLayers(scripts: ScriptSpec[]): ScriptSpec[][] {
+  const sorted = [...scripts].sort((a, b) => a.layerIndex - b.layerIndex || a.parallelIndex - b.parallelIndex);
+  const layers: ScriptSpec[][] = [];
+  for (const spec of sorted) {
+    const last = layers[layers.length - 1];
+    if (last && (last[0] as ScriptSpec).layerIndex === spec.layerIndex) last.push(spec);
+    else layers.push([spec]);
+  }
+  return layers;
+}
+
+/**
+ * Runs the pipeline.
+ * @param extraErrors errors found before the run; listed first, they never change the decision.
+ */
+export function executePipeline(
+  scripts: ScriptSpec[],
+  runScript: RunScript,
+  extraErrors: PipelineError[] = [],
+): { result: PipelineResult; records: ScriptRecord[] } {
+  const records: ScriptRecord[] = [];
+  const errors: PipelineError[] = [...extraErrors];
+  let data: JsonObject = {};
+  let blockedBy: BlockedBy | null = null;
+  let failClosed: PipelineError | null = null;
+  let stopReason: string | null = null;
+
+  for (const layer of groupLayers(scripts)) {
+    if (stopReason !== null) {
+      for (const spec of layer) {
+        records.push({ spec, status: "skipped", statusMessage: stopReason, prev: data, run: null, skippedAt: Date.now() });
+      }
+      continue;
+    }
+    const prev = data;
+    let next = prev;
+    for (const spec of layer) {
+      const run = runScript(spec, prev);
+      const { outcome } = run;
+      if (outcome.kind === "error") {
+        const error = { script_id: spec.id, name: spec.name, message: errorMessage(outcome.message, outcome.line) };
+        errors.push(error);
+        if (spec.onError === "block") failClosed ??= error;
+        records.push({ spec, status: "error", statusMessage: error.message, prev, run, skippedAt: null });
+        continue;
+      }
+      if (outcome.data) next = deepMerge(next, outcome.data);
+      if (outcome.kind === "block") {
+        blockedBy ??= { script_id: spec.id, name: spec.name, reason: outcome.reason };
+        records.push({ spec, status: "blocked", statusMessage: outcome.reason, prev, run, skippedAt: null });
+      } else {
+        records.push({ spec, status: "success", statusMessage: null, prev, run, skippedAt: null });
+      }
+    }
+    data = next;
+    if (blockedBy) stopReason = `skipped: blocked by ${blockedBy.name}`;
+    else if (failClosed) stopReason = `skipped: fail-closed error in ${failClosed.name}`;
+  }
+
+  const status = blockedBy ? "blocked" : failClosed ? "error" : "success";
+  const result: PipelineResult = {
+    status,
+    decision: status === "success" ? "allow" : "block",
+    data,
+    blocked_by: blockedBy,
+    errors,
+  };
+  return { result, records };
+}

@@ -1,0 +1,105 @@
+/**
+ * Redaction and size caps for everything the engine *stores* (never for what scripts see or
+ * for the answer to the caller).
+ *
+ * A key is secret when, lower-cased with `-` turned into `_`, it contains one of the fragments
+ * (default: password, passwd, secret, token, authorization, cookie, api_key, apikey), at any
+ * depth: `access_token`, `X-Api-Key`, `client_secret`, `Set-Cookie` all match. Its value
+ * becomes "[REDACTED]". Free text (log strings, error messages) gets `key=value` / `key: value`
+ * / `"key":"value"` pairs with such keys redacted too.
+ * A stored JSON field over its cap becomes `{"_truncated":true,"original_bytes":N,"preview":"…"}`.
+ */
+import { setKey } from "./merge";
+import type { JsonObject, JsonValue } from "./types";
+
+export const REDACTED = "[REDACTED]";
+export const DEFAULT_REDACT_KEYS = [
+  "password",
+  "passwd",
+  "secret",
+  "token",
+  "authorization",
+  "cookie",
+  "api_key",
+  "apikey",
+];
+
+const normalize = (key: string) => key.toLowerCase().replaceAll("-", "_");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Redacts keys (and key=value text) built from the default fragments plus `extra`. */
+export class Redactor {
+  private readonly fragments: string[];
+  private readonly textPattern: RegExp;
+
+  constructor(extra: string[] = []) {
+    this.fragments = [...new Set([...DEFAULT_REDACT_KEYS, ...extra].map(normalize).filter(Boolean))];
+    const alternatives = this.fragments.map((f) => escapeRegExp(f).replaceAll("_", "[-_]?")).join("|");
+    this.textPattern = new RegExp(
+      `((?:[\\w-]*(?:${alternatives})[\\w-]*)"?\\s*[=:]\\s*)("(?:[^"\\\\]|\\\\.)*"|(?:(?:bearer|basic)\\s+)?[^\\s,;&"}]+)`,
+      "gi",
+    );
+  }
+
+  /** True when a key names a secret. */
+  isSecret(key: string): boolean {
+    const k = normalize(key);
+    return this.fragments.some((f) => k.includes(f));
+  }
+
+  /** A deep copy of `value` with secret keys' values replaced and text redacted. */
+  value(value: JsonValue): JsonValue {
+    if (typeof value === "string") return this.text(value);
+    if (Array.isArray(value)) return value.map((v) => this.value(v));
+    if (value === null || typeof value !== "object") return value;
+    const out: JsonObject = {};
+    for (const key of Object.keys(value)) {
+      setKey(out, key, this.isSecret(key) ? REDACTED : this.value(value[key] as JsonValue));
+    }
+    return out;
+  }
+
+  /** `token=abc`, `password: "x"`, `"api_key":"k"` -> the value becomes [REDACTED]. */
+  text(s: string): string {
+    return s.replace(this.textPattern, (_m, head: string, v: string) => `${head}${v.startsWith('"') ? `"${REDACTED}"` : REDACTED}`);
+  }
+}
+
+/** UTF-8 length of a JS string, without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** The truncation marker for a JSON text over `maxBytes` bytes; itself at most `maxBytes`. */
+export function truncationMarker(json: string, maxBytes: number): JsonObject {
+  const original = utf8Bytes(json);
+  let keep = Math.max(0, maxBytes - 80);
+  for (;;) {
+    const marker = { _truncated: true, original_bytes: original, preview: json.slice(0, keep) };
+    const size = utf8Bytes(JSON.stringify(marker));
+    if (size <= maxBytes || keep === 0) return marker;
+    keep = Math.max(0, keep - Math.max(16, Math.ceil((size - maxBytes) / 2)));
+  }
+}
+
+/** A value whose JSON is at most `maxBytes`, or its truncation marker. */
+export function capValue(value: JsonValue, maxBytes: number): JsonValue {
+  const json = JSON.stringify(value);
+  return utf8Bytes(json) <= maxBytes ? value : truncationMarker(json, maxBytes);
+}
+
+/** JSON text of `value`, at most `maxBytes` (a truncation marker otherwise). */
+export function capJson(value: JsonValue, maxBytes: number): string {
+  const json = JSON.stringify(value);
+  return utf8Bytes(json) <= maxBytes ? json : JSON.stringify(truncationMarker(json, maxBytes));
+}

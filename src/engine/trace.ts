@@ -1,0 +1,112 @@
+/**
+ * Builds the stored rows of one pipeline run: a `TraceRow` (the trigger's own span, id =
+ * `rootSpanId`) and one `SpanRow` per script (parent = the root span), exactly the insert types
+ * of src/db/schema.ts. Everything stored is redacted, then capped (see redact.ts).
+ */
+import type { SpanRow, TraceRow } from "../db/schema";
+import { newSpanId, newTraceId } from "./ids";
+import type { ScriptRecord } from "./pipeline";
+import { type Redactor, capJson, capValue } from "./redact";
+import type { JsonObject, JsonValue, PipelineResult } from "./types";
+
+export interface TraceInput {
+  triggerEvent: string;
+  context: JsonObject;
+  result: PipelineResult;
+  records: ScriptRecord[];
+  startedAt: number;
+  durationMs: number;
+  userId: string | null;
+  requestIp: string | null;
+  redactor: Redactor;
+  maxFieldBytes: number;
+}
+
+const MAX_MESSAGE_CHARS = 1000;
+
+function clip(s: string | null): string | null {
+  return s === null || s.length <= MAX_MESSAGE_CHARS ? s : `${s.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+}
+
+/** The trace's status message: the block reason, the fail-closed error, or the listed errors. */
+export function traceMessage(result: PipelineResult): string | null {
+  const listed = result.errors.map((e) => `${e.name}: ${e.message}`);
+  if (result.blocked_by) {
+    const { name, reason } = result.blocked_by;
+    return listed.length ? `blocked by ${name}: ${reason} (errors: ${listed.join("; ")})` : `blocked by ${name}: ${reason}`;
+  }
+  if (result.status === "error") return `fail-closed error: ${listed.join("; ")}`;
+  return listed.length ? `${listed.length} error(s), fail-open: ${listed.join("; ")}` : null;
+}
+
+/** Builds the trace row and its span rows. */
+export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow[] } {
+  const { redactor, maxFieldBytes } = input;
+  const traceId = newTraceId();
+  const rootSpanId = newSpanId();
+  const storedCtx = redactor.value(input.context);
+  const spans = input.records.map((record) => spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes));
+  const endedAt = Math.max(input.startedAt, Date.now());
+  const message = traceMessage(input.result);
+  const trace: TraceRow = {
+    id: traceId,
+    rootSpanId,
+    triggerEvent: input.triggerEvent,
+    status: input.result.status,
+    decision: input.result.decision,
+    statusMessage: clip(message === null ? null : redactor.text(message)),
+    startedAt: input.startedAt,
+    endedAt,
+    durationMs: input.durationMs,
+    userId: input.userId,
+    requestIp: input.requestIp,
+    contextSnapshot: capJson(storedCtx, maxFieldBytes),
+    resultData: capJson(redactor.value(input.result.data), maxFieldBytes),
+    createdAt: input.startedAt,
+  };
+  return { trace, spans };
+}
+
+function spanRow(
+  record: ScriptRecord,
+  traceId: string,
+  parentSpanId: string,
+  storedCtx: JsonValue,
+  redactor: Redactor,
+  maxFieldBytes: number,
+): SpanRow {
+  const { spec, run } = record;
+  const startedAt = run ? run.startedAt : (record.skippedAt ?? Date.now());
+  const durationMs = run ? run.durationMs : 0;
+  // Budget shares keep the attributes JSON within maxFieldBytes (metadata is small).
+  const part = Math.max(256, maxFieldBytes - 512);
+  const attributes: Record<string, JsonValue> = {
+    script_version: spec.version,
+    on_error: spec.onError,
+    instruction_budget: spec.instructionBudget,
+    instructions: run ? run.instructions : 0,
+    input: capValue(redactor.value({ ctx: storedCtx, prev: record.prev }), Math.floor(part * 0.45)),
+    output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.3)),
+    logs: capValue(run ? redactor.value(run.logs) : [], Math.floor(part * 0.25)),
+    logs_dropped: run ? run.logsDropped : 0,
+  };
+  if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
+  return {
+    id: newSpanId(),
+    traceId,
+    parentSpanId,
+    name: spec.name,
+    kind: "INTERNAL",
+    scriptId: spec.id,
+    scriptVersion: spec.version,
+    layerIndex: spec.layerIndex,
+    parallelIndex: spec.parallelIndex,
+    status: record.status,
+    statusMessage: clip(record.statusMessage === null ? null : redactor.text(record.statusMessage)),
+    startedAt,
+    endedAt: startedAt + Math.round(durationMs),
+    durationMs,
+    attributes: capJson(attributes, maxFieldBytes),
+    createdAt: startedAt,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The worker's configuration, parsed once per env object with zod.
+ *
+ * Bindings arrive with every request (never read from globals); a missing or malformed one
+ * becomes a clear 500 naming it instead of a crash deep inside a handler.
+ */
+import { z } from "zod";
+
+const onOff = z.enum(["on", "off"]);
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every binding Hookline reads. Secrets are optional here; endpoints that need one refuse without it. */
+export const EnvSchema = z.object({
+  TURSO_DATABASE_URL: z
+    .string({ error: "TURSO_DATABASE_URL is not set" })
+    .regex(/^(libsql|https?|wss?):\/\//, "TURSO_DATABASE_URL must be a libsql://, https:// or http:// URL"),
+  TURSO_AUTH_TOKEN: z.string().optional(),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  TRIGGER_TOKEN: z.string().min(1).optional(),
+  TRIGGER_SIGNING_SECRET: z.string().min(1).optional(),
+  TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
+  SCRIPT_CACHE_TTL_S: intFrom(0, 3600).default(10),
+  FAIL_MODE: z.enum(["closed", "open"]).default("closed"),
+  TRACING: onOff.default("on"),
+  TRACE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  /** Extra key names to redact in stored traces, comma-separated (added to the built-in list). */
+  REDACT_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : [])),
+  /** Backoff before each retry of a failed trace flush, in ms, comma-separated. */
+  TRACE_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d{1,5}(,\d{1,5}){0,7}$/, "TRACE_RETRY_DELAYS_MS must be up to 8 comma-separated integers (ms)")
+    .default("100,500,2000,5000")
+    .transform((v) => v.split(",").map(Number)),
+  /** Cap of every stored JSON field (context, result, span attributes), in bytes. */
+  TRACE_MAX_FIELD_BYTES: intFrom(1024, 1024 * 1024).default(16 * 1024),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+/** The raw bindings as wrangler hands them over (strings, or absent). */
+export type Bindings = { [K in keyof z.input<typeof EnvSchema>]?: string };
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
+
+const parsed = new WeakMap<object, ConfigResult>();
+
+/**
+ * Parses the bindings once per env object (workerd hands the same object to every request of
+ * an isolate) and remembers the outcome.
+ */
+export function loadConfig(env: object): ConfigResult {
+  const cached = parsed.get(env);
+  if (cached) return cached;
+  const outcome = EnvSchema.safeParse(env);
+  const result: ConfigResult = outcome.success
+    ? { ok: true, config: outcome.data }
+    : {
+        ok: false,
+        message: outcome.error.issues
+          .map((i) => `${i.path.join(".") || "env"}: ${i.message}`)
+          .join("; "),
+      };
+  parsed.set(env, result);
+  return result;
+}

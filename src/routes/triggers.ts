@@ -1,0 +1,136 @@
+/**
+ * The product as an auth service sees it:
+ * - `POST /v1/triggers/{event}` (trigger token, optional signature): runs the event's enabled
+ *   scripts and answers at once; a block is a 200 with `decision: "block"`.
+ * - `POST /v1/triggers/{event}/dry-run` (admin token): the same run with draft scripts, spans
+ *   inline, nothing stored.
+ * - `GET /v1/triggers` (admin token): each event with its layers of enabled scripts.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import * as repo from "../db/scripts-repo";
+import type { JsonObject, ScriptSpec } from "../engine/types";
+import { requireToken } from "../middleware/auth";
+import { jsonObjectBody } from "../middleware/json-body";
+import { verifySignature } from "../middleware/signature";
+import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
+import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
+import { ADMIN_SECURITY, errorResponses, TRIGGER_SECURITY } from "../schemas/common";
+import { DryRunBody, DryRunResult, EventParam, MAX_CONTEXT_BYTES, TriggerContext, TriggerResult, TriggerSummary } from "../schemas/triggers";
+import type { App } from "../types";
+import { assertCompiles } from "./scripts";
+import { presentResult, presentSpan } from "./trigger-presenter";
+
+export const TRACE_ID_HEADER = "x-hookline-trace-id";
+
+const trigger = createRoute({
+  method: "post",
+  path: "/v1/triggers/{event}",
+  tags: ["triggers"],
+  summary: "Run a trigger's scripts and answer allow / block",
+  security: TRIGGER_SECURITY,
+  middleware: [requireToken("TRIGGER_TOKEN"), ...jsonObjectBody(MAX_CONTEXT_BYTES), verifySignature()],
+  request: { params: EventParam, body: { required: true, content: { "application/json": { schema: TriggerContext } } } },
+  responses: {
+    200: { description: "The decision (a block is a 200 too)", content: { "application/json": { schema: TriggerResult } } },
+    ...errorResponses(400, 401, 413, 415, 500),
+  },
+});
+
+const dryRun = createRoute({
+  method: "post",
+  path: "/v1/triggers/{event}/dry-run",
+  tags: ["triggers"],
+  summary: "Run a trigger with draft scripts; spans inline, nothing stored",
+  security: ADMIN_SECURITY,
+  middleware: [requireToken("ADMIN_TOKEN"), ...jsonObjectBody(1024 * 1024)],
+  request: { params: EventParam, body: { required: true, content: { "application/json": { schema: DryRunBody } } } },
+  responses: {
+    200: { description: "What the trigger would answer, with its spans", content: { "application/json": { schema: DryRunResult } } },
+    ...errorResponses(400, 401, 413, 415, 422),
+  },
+});
+
+const listTriggers = createRoute({
+  method: "get",
+  path: "/v1/triggers",
+  tags: ["triggers"],
+  summary: "Each trigger event with its layers of enabled scripts",
+  security: ADMIN_SECURITY,
+  middleware: [requireToken("ADMIN_TOKEN")],
+  responses: {
+    200: { description: "Triggers", content: { "application/json": { schema: z.object({ triggers: z.array(TriggerSummary) }) } } },
+    ...errorResponses(401),
+  },
+});
+
+/** Groups enabled scripts into events and layers (input is ordered by event, layer, parallel). */
+function summarize(scripts: repo.ScriptWithSource[]) {
+  const events = new Map<string, Map<number, repo.ScriptWithSource[]>>();
+  for (const s of scripts) {
+    const layers = events.get(s.triggerEvent) ?? new Map<number, repo.ScriptWithSource[]>();
+    events.set(s.triggerEvent, layers);
+    layers.set(s.layerIndex, [...(layers.get(s.layerIndex) ?? []), s]);
+  }
+  return [...events].map(([trigger_event, layers]) => ({
+    trigger_event,
+    layers: [...layers].map(([layer_index, list]) => ({
+      layer_index,
+      scripts: list.map((s) => ({
+        id: s.id,
+        name: s.name,
+        parallel_index: s.parallelIndex,
+        on_error: s.onError,
+        current_version: s.currentVersion,
+        instruction_budget: s.instructionBudget,
+      })),
+    })),
+  }));
+}
+
+export function registerTriggers(app: App): void {
+  app.openapi(trigger, async (c) => {
+    const { event } = c.req.valid("param");
+    const context = c.var.jsonBody as JsonObject;
+    const call = {
+      event,
+      context,
+      userId: userIdOf(context),
+      requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
+    };
+    const run = await runTrigger(c.var.config, call, (p) => c.executionCtx.waitUntil(p));
+    c.set("traceId", run.trace.id);
+    c.header(TRACE_ID_HEADER, run.trace.id);
+    return c.json(presentResult(run), 200);
+  });
+
+  app.openapi(dryRun, async (c) => {
+    const { event } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const drafts: ScriptSpec[] = body.scripts.map((d, i) => {
+      assertCompiles(d.source, `scripts.${i}.source`);
+      return {
+        id: d.id ?? `draft_${i}`,
+        name: d.name,
+        version: null,
+        layerIndex: d.layer_index,
+        parallelIndex: d.parallel_index,
+        onError: d.on_error,
+        instructionBudget: d.instruction_budget,
+        source: d.source,
+      };
+    });
+    const replaced = new Set(drafts.map((d) => d.id));
+    const saved = body.only_drafts
+      ? []
+      : (await repo.listScripts(c.var.db, event)).filter((s) => s.enabled && !replaced.has(s.id)).map(toSpec);
+    const context = body.context as JsonObject;
+    const call = { event, context, userId: userIdOf(context), requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")) };
+    const run = runScripts(c.var.config, call, [...saved, ...drafts]);
+    return c.json({ ...presentResult(run), stored: false as const, spans: run.spans.map(presentSpan) }, 200);
+  });
+
+  app.openapi(listTriggers, async (c) => {
+    const scripts = await repo.listScripts(c.var.db);
+    return c.json({ triggers: summarize(scripts.filter((s) => s.enabled)) }, 200);
+  });
+}

@@ -1,0 +1,76 @@
+/** Request and response schemas of the scripts API. */
+import { z } from "@hono/zod-openapi";
+import { EventName, ScriptId } from "./common";
+
+export const MAX_SOURCE_BYTES = 64 * 1024;
+export const DEFAULT_INSTRUCTION_BUDGET = 1_000_000;
+
+const slotIndex = z.number().int().min(0).max(99);
+const budget = z.number().int().min(1_000).max(100_000_000);
+const source = z
+  .string()
+  .min(1, "must not be empty")
+  .refine((s) => new TextEncoder().encode(s).length <= MAX_SOURCE_BYTES, `must be at most ${MAX_SOURCE_BYTES} bytes`);
+const name = z.string().trim().min(1, "must not be empty").max(100);
+
+export const CreateScriptBody = z
+  .object({
+    name,
+    description: z.string().max(1000).nullable().optional(),
+    trigger_event: EventName,
+    layer_index: slotIndex,
+    parallel_index: slotIndex,
+    enabled: z.boolean().default(true),
+    on_error: z.enum(["continue", "block"]).default("continue"),
+    instruction_budget: budget.default(DEFAULT_INSTRUCTION_BUDGET),
+    source: source.openapi({ example: 'if ctx.country == "KP" then return { block = true, reason = "country" } end' }),
+  })
+  .strict()
+  .openapi("CreateScript");
+
+export const UpdateScriptBody = z
+  .object({
+    name: name.optional(),
+    description: z.string().max(1000).nullable().optional(),
+    trigger_event: EventName.optional(),
+    layer_index: slotIndex.optional(),
+    parallel_index: slotIndex.optional(),
+    enabled: z.boolean().optional(),
+    on_error: z.enum(["continue", "block"]).optional(),
+    instruction_budget: budget.optional(),
+    source: source.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, "at least one field must be given")
+  .openapi("UpdateScript");
+
+export const ScriptSchema = z
+  .object({
+    id: ScriptId,
+    name: z.string(),
+    description: z.string().nullable(),
+    trigger_event: z.string(),
+    layer_index: z.number().int(),
+    parallel_index: z.number().int(),
+    enabled: z.boolean(),
+    on_error: z.enum(["continue", "block"]),
+    instruction_budget: z.number().int(),
+    current_version: z.number().int(),
+    source: z.string(),
+    sha256: z.string(),
+    created_at: z.number().int(),
+    updated_at: z.number().int(),
+  })
+  .openapi("Script");
+
+export const ScriptVersionSchema = z
+  .object({
+    script_id: z.string(),
+    version: z.number().int(),
+    sha256: z.string(),
+    created_at: z.number().int(),
+    source: z.string().optional(),
+  })
+  .openapi("ScriptVersion");
+
+export const ScriptIdParam = z.object({ id: ScriptId.openapi({ param: { name: "id", in: "path" } }) });

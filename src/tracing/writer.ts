@@ -1,0 +1,111 @@
+/**
+ * The trace writer: buffers finished traces of one isolate and writes them off the answer's path.
+ *
+ * - Traces finished close together are coalesced: a flush happens `flushIntervalMs` after the
+ *   first trace of a batch, or as soon as the batch holds `maxBatchTraces` traces / `maxBatchBytes`.
+ * - `enqueue` returns the promise of the flush that carries the trace; the trigger route passes it
+ *   to `ctx.waitUntil`, so nothing buffered is lost when the isolate goes idle.
+ * - A failed flush is retried with jittered backoff; if every try fails, each trace is logged as
+ *   one structured JSON line (`trace_write_failed`), never dropped in silence. The promise never
+ *   rejects.
+ */
+import type { TraceRecord } from "../db/trace-writes";
+import type { Logger } from "../lib/log";
+
+export interface TraceWriterOptions {
+  /** Writes one flush (one database request). Throws on failure. */
+  write: (records: TraceRecord[]) => Promise<void>;
+  logger: Logger;
+  flushIntervalMs?: number;
+  maxBatchTraces?: number;
+  maxBatchBytes?: number;
+  /** Delays before each retry; the jitter multiplies each by 0.5–1.5. */
+  retryDelaysMs?: number[];
+  random?: () => number;
+}
+
+interface Batch {
+  records: TraceRecord[];
+  bytes: number;
+  done: Promise<void>;
+  resolve: () => void;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+export const DEFAULT_RETRY_DELAYS_MS = [100, 500, 2000, 5000];
+
+/** Rough stored size of a record (its JSON text columns dominate). */
+function recordBytes(r: TraceRecord): number {
+  let n = (r.trace.contextSnapshot?.length ?? 0) + (r.trace.resultData?.length ?? 0) + 512;
+  for (const s of r.spans) n += (s.attributes?.length ?? 0) + 256;
+  return n;
+}
+
+export class TraceWriter {
+  private batch: Batch | null = null;
+  private readonly interval: number;
+  private readonly maxTraces: number;
+  private readonly maxBytes: number;
+  private readonly delays: number[];
+  private readonly random: () => number;
+
+  constructor(private readonly opts: TraceWriterOptions) {
+    this.interval = opts.flushIntervalMs ?? 25;
+    this.maxTraces = opts.maxBatchTraces ?? 100;
+    this.maxBytes = opts.maxBatchBytes ?? 4 * 1024 * 1024;
+    this.delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Buffers a trace; resolves once the flush carrying it has been written (or logged). */
+  enqueue(record: TraceRecord): Promise<void> {
+    const batch = this.batch ?? this.openBatch();
+    batch.records.push(record);
+    batch.bytes += recordBytes(record);
+    if (batch.records.length >= this.maxTraces || batch.bytes >= this.maxBytes) this.flush(batch);
+    return batch.done;
+  }
+
+  private openBatch(): Batch {
+    let resolve: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const batch: Batch = { records: [], bytes: 0, done, resolve, timer: null };
+    batch.timer = setTimeout(() => this.flush(batch), this.interval);
+    this.batch = batch;
+    return batch;
+  }
+
+  private flush(batch: Batch): void {
+    if (batch.timer !== null) clearTimeout(batch.timer);
+    batch.timer = null;
+    if (this.batch === batch) this.batch = null;
+    this.writeWithRetries(batch.records).finally(batch.resolve);
+  }
+
+  private async writeWithRetries(records: TraceRecord[]): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= this.delays.length; attempt++) {
+      if (attempt > 0) {
+        const base = this.delays[attempt - 1] ?? 0;
+        await new Promise((r) => setTimeout(r, base * (0.5 + this.random())));
+      }
+      try {
+        await this.opts.write(records);
+        if (attempt > 0) this.opts.logger.warn("trace_write_recovered", { attempts: attempt + 1, traces: records.length });
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    const message = lastError instanceof Error ? lastError.message : String(lastError);
+    for (const record of records) {
+      this.opts.logger.error("trace_write_failed", {
+        attempts: this.delays.length + 1,
+        error: message,
+        trace: { ...record.trace, spans: record.spans },
+      });
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Trace retention: the 30-day boundary through the cron handler and through the endpoint, spans
+ * deleted with their traces, orphan spans, bounded batches, the time budget, and no row that is
+ * not due ever touched.
+ */
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { eq, inArray } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { pipelineSpans, pipelineTraces } from "../../src/db/schema";
+import worker from "../../src/index";
+import { cleanupExpiredTraces } from "../../src/jobs/cleanup";
+import { randomHex } from "../../src/lib/hex";
+import { admin, call, testDb, unique } from "./helpers";
+import { DAY_MS, type Seeded, seed, spanRow, traceRow } from "./trace-fixtures";
+
+const MINUTE = 60_000;
+
+async function present(seeded: Seeded[]) {
+  const db = testDb();
+  const traceIds = seeded.map((s) => s.trace.id);
+  const spanIds = seeded.flatMap((s) => s.spans.map((x) => x.id));
+  const traces = await db.select({ id: pipelineTraces.id }).from(pipelineTraces).where(inArray(pipelineTraces.id, traceIds));
+  const spans = spanIds.length
+    ? await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(inArray(pipelineSpans.id, spanIds))
+    : [];
+  return { traces: traces.length, spans: spans.length };
+}
+
+function withSpans(startedAt: number, n = 2): Seeded {
+  const trace = traceRow({ triggerEvent: unique("ev"), startedAt });
+  return { trace, spans: Array.from({ length: n }, (_, i) => spanRow(trace, { parallelIndex: i, startedAt: startedAt + i })) };
+}
+
+/** An "ancient" clock for batch tests: nothing any other test writes is this old. */
+function ancientNow(): number {
+  return Date.UTC(2001, 0, 1) + Math.floor(Math.random() * DAY_MS);
+}
+
+describe("retention boundary", () => {
+  it("scheduled handler: 30 days minus a minute stays, 30 days plus a minute goes, with its spans", async () => {
+    const now = Date.now();
+    const keep = withSpans(now - 30 * DAY_MS + MINUTE);
+    const drop = withSpans(now - 30 * DAY_MS - MINUTE);
+    await seed(keep, drop);
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 3 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+
+    expect(await present([keep])).toEqual({ traces: 1, spans: 2 });
+    expect(await present([drop])).toEqual({ traces: 0, spans: 0 });
+  });
+
+  it("endpoint: same boundary, and it answers what it deleted", async () => {
+    const now = Date.now();
+    const keep = withSpans(now - 30 * DAY_MS + MINUTE, 1);
+    const drop = withSpans(now - 30 * DAY_MS - MINUTE, 3);
+    await seed(keep, drop);
+
+    const res = await admin("POST", "/internal/cleanup-traces");
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ retention_days: 30, done: true });
+    expect(res.body.deleted_traces).toBeGreaterThanOrEqual(1);
+    expect(res.body.deleted_spans).toBeGreaterThanOrEqual(3);
+    expect(res.body.batches).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(res.body.cutoff - (now - 30 * DAY_MS))).toBeLessThan(MINUTE);
+    expect(new Date(res.body.cutoff_iso).getTime()).toBe(res.body.cutoff);
+    expect(await present([keep])).toEqual({ traces: 1, spans: 1 });
+    expect(await present([drop])).toEqual({ traces: 0, spans: 0 });
+  });
+
+  it("endpoint: needs the admin token and validates its parameters", async () => {
+    expect((await call("POST", "/internal/cleanup-traces")).status).toBe(401);
+    const bad = await admin("POST", "/internal/cleanup-traces?batch_size=0");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe("batch_size");
+  });
+});
+
+describe("cleanupExpiredTraces", () => {
+  it("deletes in bounded batches: 5 expired traces at batchSize 2 → 3 batches, done", async () => {
+    const db = testDb();
+    const now = ancientNow();
+    const cutoff = now - 30 * DAY_MS;
+    await cleanupExpiredTraces(db, { now, retentionDays: 30 }); // anything older left by others
+    const expired = [5, 4, 3, 2, 1].map((k) => withSpans(cutoff - k * MINUTE));
+    const atCutoff = withSpans(cutoff); // started_at == cutoff is not due
+    await seed(...expired, atCutoff);
+
+    const result = await cleanupExpiredTraces(db, { now, retentionDays: 30, batchSize: 2 });
+    expect(result).toEqual({
+      cutoff,
+      cutoff_iso: new Date(cutoff).toISOString(),
+      deleted_traces: 5,
+      deleted_spans: 10,
+      batches: 3,
+      done: true,
+    });
+    expect(await present(expired)).toEqual({ traces: 0, spans: 0 });
+    expect(await present([atCutoff])).toEqual({ traces: 1, spans: 2 });
+    await db.delete(pipelineSpans).where(eq(pipelineSpans.traceId, atCutoff.trace.id));
+    await db.delete(pipelineTraces).where(eq(pipelineTraces.id, atCutoff.trace.id));
+  });
+
+  it("stops when the time budget ends (done: false) and the next run finishes", async () => {
+    const db = testDb();
+    const now = ancientNow();
+    const cutoff = now - 30 * DAY_MS;
+    await cleanupExpiredTraces(db, { now, retentionDays: 30 });
+    const expired = [1, 2, 3, 4, 5].map((k) => withSpans(cutoff - k * MINUTE));
+    await seed(...expired);
+
+    const first = await cleanupExpiredTraces(db, { now, retentionDays: 30, batchSize: 2, timeBudgetMs: 0 });
+    expect(first).toMatchObject({ deleted_traces: 2, deleted_spans: 4, batches: 1, done: false });
+    // The oldest went first.
+    expect(await present(expired.slice(3))).toEqual({ traces: 0, spans: 0 });
+    const second = await cleanupExpiredTraces(db, { now, retentionDays: 30, batchSize: 2 });
+    expect(second).toMatchObject({ deleted_traces: 3, deleted_spans: 6, batches: 2, done: true });
+    expect(await present(expired)).toEqual({ traces: 0, spans: 0 });
+  });
+
+  it("deletes orphan spans older than the cutoff and keeps newer ones", async () => {
+    const db = testDb();
+    const now = ancientNow();
+    const cutoff = now - 30 * DAY_MS;
+    await cleanupExpiredTraces(db, { now, retentionDays: 30 });
+    const ghost = randomHex(16);
+    const oldOrphan = spanRow(traceRow({ id: ghost }), { startedAt: cutoff - MINUTE });
+    const newOrphan = spanRow(traceRow({ id: ghost }), { startedAt: cutoff + MINUTE });
+    // Orphans cannot be written with foreign keys on; a writer without them (or an old bug) could.
+    const insert = (s: typeof oldOrphan) =>
+      `insert into pipeline_spans (id, trace_id, name, kind, script_id, layer_index, parallel_index, status, started_at, ended_at, duration_ms, created_at)
+       values ('${s.id}', '${s.traceId}', 'orphan', 'INTERNAL', 'x', 0, 0, 'success', ${s.startedAt}, ${s.endedAt}, 1, ${s.startedAt})`;
+    await db.$client.executeMultiple(
+      ["PRAGMA foreign_keys = OFF", insert(oldOrphan), insert(newOrphan), "PRAGMA foreign_keys = ON"].join(";\n"),
+    );
+    const before = await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
+    expect(before).toHaveLength(2);
+
+    const result = await cleanupExpiredTraces(db, { now, retentionDays: 30 });
+    expect(result).toMatchObject({ deleted_traces: 0, deleted_spans: 1, done: true });
+    const after = await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
+    expect(after.map((r) => r.id)).toEqual([newOrphan.id]);
+    await db.delete(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
+  });
+
+  it("touches nothing that is not due while new traces arrive during the run", async () => {
+    const db = testDb();
+    const now = ancientNow();
+    const cutoff = now - 30 * DAY_MS;
+    await cleanupExpiredTraces(db, { now, retentionDays: 30 });
+    const expired = Array.from({ length: 6 }, (_, k) => withSpans(cutoff - (k + 1) * MINUTE, 1));
+    await seed(...expired);
+    const fresh: Seeded[] = [];
+    const run = cleanupExpiredTraces(db, { now, retentionDays: 30, batchSize: 1 });
+    for (let i = 0; i < 4; i++) {
+      const s = withSpans(cutoff + i, 1); // not due: started_at ≥ cutoff
+      fresh.push(s);
+      await seed(s);
+    }
+    const result = await run;
+    expect(result).toMatchObject({ deleted_traces: 6, deleted_spans: 6, done: true });
+    expect(await present(fresh)).toEqual({ traces: 4, spans: 4 });
+    await db.delete(pipelineSpans).where(inArray(pipelineSpans.traceId, fresh.map((f) => f.trace.id)));
+    await db.delete(pipelineTraces).where(inArray(pipelineTraces.id, fresh.map((f) => f.trace.id)));
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Query plans, through the same libSQL client the worker uses: no retention delete and no trace
+ * list/stats read does a full `SCAN` of `pipeline_traces` or `pipeline_spans`; each names the index
+ * it is meant to use.
+ */
+import { describe, expect, it } from "vitest";
+import { deleteExpiredTraces, deleteOrphanSpans, deleteSpansOfExpiredTraces } from "../../src/db/trace-retention";
+import { statsStatements } from "../../src/db/trace-stats";
+import { type TracePageQuery, tracePageStatement } from "../../src/db/trace-queries";
+import { testDb } from "./helpers";
+import { queryPlan } from "./trace-fixtures";
+
+const CUTOFF = Date.UTC(2026, 0, 1);
+const CURSOR = { startedAt: CUTOFF, id: "f".repeat(32) };
+
+/** A line that reads a whole pipeline table rather than seeking or walking an index. */
+const FULL_SCAN = /^SCAN (pipeline_traces|pipeline_spans|s|t)\b(?!.*USING (COVERING )?INDEX)/;
+
+async function expectIndexed(label: string, query: Parameters<typeof queryPlan>[0], ...indexes: string[]) {
+  const plan = await queryPlan(query);
+  console.log(`plan ${label}:\n  ${plan.join("\n  ")}`);
+  for (const line of plan) expect(line, `${label}: ${line}`).not.toMatch(FULL_SCAN);
+  for (const index of indexes) expect(plan.join("\n"), label).toContain(index);
+  return plan;
+}
+
+describe("retention statements use indexes", () => {
+  it("delete spans of expired traces", async () => {
+    const plan = await expectIndexed("delete spans", deleteSpansOfExpiredTraces(CUTOFF, 500), "span_trace_order_idx", "trace_started_at_idx");
+    expect(plan.join("\n")).toMatch(/SEARCH pipeline_spans USING (COVERING )?INDEX span_trace_order_idx \(trace_id=\?\)/);
+  });
+
+  it("delete expired traces", async () => {
+    await expectIndexed("delete traces", deleteExpiredTraces(CUTOFF, 500), "trace_started_at_idx");
+  });
+
+  it("delete orphan spans", async () => {
+    await expectIndexed("delete orphans", deleteOrphanSpans(CUTOFF, 500), "span_started_at_idx", "trace_started_at_idx");
+  });
+});
+
+describe("list and stats reads use indexes", () => {
+  const db = testDb();
+  const page = (q: Partial<TracePageQuery>) => tracePageStatement(db, { limit: 50, cursor: CURSOR, ...q });
+  const cases: [string, Partial<TracePageQuery>, string][] = [
+    ["no filter", {}, "trace_started_at_idx"],
+    ["trigger_event", { triggerEvent: "before_signin" }, "trace_trigger_started_idx"],
+    ["status", { status: "error" }, "trace_status_started_idx"],
+    ["user_id", { userId: "u1" }, "trace_user_started_idx"],
+    ["request_ip", { requestIp: "10.0.0.1" }, "trace_ip_started_idx"],
+    ["since/until", { since: CUTOFF - 86_400_000, until: CUTOFF }, "trace_started_at_idx"],
+    ["script_id", { scriptId: "geo" }, "span_trace_order_idx"],
+    ["combination", { triggerEvent: "before_signin", status: "blocked", since: 0, minDurationMs: 10 }, "_started_idx"],
+  ];
+  for (const [label, q, index] of cases) {
+    it(`list: ${label}`, async () => {
+      await expectIndexed(`list ${label}`, page(q), index);
+    });
+  }
+
+  it("list: first page without a cursor walks the index, no sort", async () => {
+    const plan = await expectIndexed("list first page", tracePageStatement(db, { limit: 50 }), "trace_started_at_idx");
+    expect(plan.join("\n")).not.toContain("USE TEMP B-TREE FOR ORDER BY");
+  });
+
+  it("stats", async () => {
+    const q = statsStatements(db, { since: CUTOFF - 86_400_000, until: CUTOFF, triggerEvent: "before_signin" });
+    await expectIndexed("stats traces", q.traces, "trace_trigger_started_idx");
+    await expectIndexed("stats spans", q.spans, "span_trace_order_idx");
+    const all = statsStatements(db, { since: CUTOFF - 86_400_000, until: CUTOFF });
+    await expectIndexed("stats traces (all triggers)", all.traces, "trace_started_at_idx");
+  });
+});

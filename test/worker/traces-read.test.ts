@@ -1,0 +1,87 @@
+/**
+ * `GET /v1/traces/:id`: the trace with its spans in execution order and its JSON columns parsed;
+ * 404 for an unknown id, 400 naming `id` for a malformed one.
+ */
+import { describe, expect, it } from "vitest";
+import { randomHex } from "../../src/lib/hex";
+import { admin, unique } from "./helpers";
+import { seed, spanRow, traceRow } from "./trace-fixtures";
+
+describe("GET /v1/traces/:id", () => {
+  it("answers the trace with parsed JSON and its spans in (layer, parallel) order", async () => {
+    const ev = unique("ev");
+    const trace = traceRow({
+      triggerEvent: ev,
+      status: "blocked",
+      decision: "block",
+      statusMessage: "blocked by geo",
+      contextSnapshot: JSON.stringify({ user: { email: "a@example.com" }, password: "[REDACTED]" }),
+      resultData: JSON.stringify({ allow: false, reason: "geo" }),
+    });
+    const s10 = spanRow(trace, { scriptId: "geo", layerIndex: 1, parallelIndex: 0, scriptVersion: 3, status: "blocked" });
+    const s01 = spanRow(trace, { scriptId: "b", layerIndex: 0, parallelIndex: 1, scriptVersion: null });
+    const s00 = spanRow(trace, { scriptId: "a", layerIndex: 0, parallelIndex: 0, attributes: "not json" });
+    const s20 = spanRow(trace, { scriptId: "late", layerIndex: 2, parallelIndex: 0, status: "skipped", attributes: null });
+    await seed({ trace, spans: [s10, s20, s01, s00] });
+
+    const { status, body } = await admin("GET", `/v1/traces/${trace.id}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      id: trace.id,
+      root_span_id: trace.rootSpanId,
+      trigger_event: ev,
+      status: "blocked",
+      decision: "block",
+      status_message: "blocked by geo",
+      context_snapshot: { user: { email: "a@example.com" }, password: "[REDACTED]" },
+      result_data: { allow: false, reason: "geo" },
+    });
+    expect(body.spans.map((s: { id: string }) => s.id)).toEqual([s00.id, s01.id, s10.id, s20.id]);
+    expect(body.spans[2]).toEqual({
+      id: s10.id,
+      parent_span_id: trace.rootSpanId,
+      name: "script",
+      kind: "INTERNAL",
+      script_id: "geo",
+      script_version: 3,
+      layer_index: 1,
+      parallel_index: 0,
+      status: "blocked",
+      status_message: null,
+      started_at: s10.startedAt,
+      ended_at: s10.endedAt,
+      duration_ms: 3,
+      attributes: { input: { a: 1 }, output: { allow: true }, logs: [], instructions: 42 },
+    });
+    expect(body.spans[1].script_version).toBeNull();
+    expect(body.spans[0].attributes).toBe("not json");
+    expect(body.spans[3].attributes).toBeNull();
+  });
+
+  it("answers a trace without spans", async () => {
+    const trace = traceRow({ triggerEvent: unique("ev"), contextSnapshot: null, resultData: null });
+    await seed({ trace, spans: [] });
+    const { status, body } = await admin("GET", `/v1/traces/${trace.id}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ id: trace.id, context_snapshot: null, result_data: null, spans: [] });
+  });
+
+  it("answers 404 NOT_FOUND in the error shape for an unknown id", async () => {
+    for (const path of [`/v1/traces/${randomHex(16)}`, `/v1/traces/${randomHex(16)}/otlp`]) {
+      const res = await admin("GET", path);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatchObject({ code: "NOT_FOUND", request_id: expect.any(String) });
+      expect(res.body.error.message).toContain(path.split("/")[3]);
+    }
+  });
+
+  it("answers 400 naming id for a malformed id", async () => {
+    for (const bad of ["abc", "A".repeat(32), "g".repeat(32), "0".repeat(33)]) {
+      for (const suffix of ["", "/otlp"]) {
+        const res = await admin("GET", `/v1/traces/${bad}${suffix}`);
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({ code: "VALIDATION_FAILED", field: "id" });
+      }
+    }
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Seeds the example scripts (examples/scripts/manifest.json) into a database that has no
+ * scripts yet. Used by `npm start` (once: a database with any script is left alone) and the bench.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@libsql/client";
+import { count } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/libsql";
+import { pipelineScripts, pipelineScriptVersions } from "../src/db/schema";
+
+const EXAMPLES = new URL("../examples/scripts/", import.meta.url);
+
+export interface ManifestEntry {
+  name: string;
+  file: string;
+  description?: string;
+  trigger_event: string;
+  layer_index: number;
+  parallel_index: number;
+  on_error?: "continue" | "block";
+  instruction_budget?: number;
+}
+
+/** The example pipeline's manifest entries with their Lua source. */
+export function readExamples(): (ManifestEntry & { source: string })[] {
+  const manifest = JSON.parse(readFileSync(fileURLToPath(new URL("manifest.json", EXAMPLES)), "utf8"));
+  const entries: ManifestEntry[] = Array.isArray(manifest) ? manifest : manifest.scripts;
+  return entries.map((e) => ({ ...e, source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8") }));
+}
+
+/** Inserts the examples when the database has no scripts; returns how many were inserted. */
+export async function seedExamples(url: string, authToken?: string): Promise<number> {
+  const client = createClient({ url, authToken: authToken || undefined });
+  try {
+    const db = drizzle(client);
+    const [existing] = await db.select({ n: count() }).from(pipelineScripts);
+    if ((existing?.n ?? 0) > 0) return 0;
+    const now = Date.now();
+    const examples = readExamples();
+    const statements = examples.flatMap((e) => {
+      const id = `scr_${randomBytes(8).toString("hex")}`;
+      const sha256 = createHash("sha256").update(e.source).digest("hex");
+      return [
+        db.insert(pipelineScripts).values({
+          id, name: e.name, description: e.description ?? null, triggerEvent: e.trigger_event,
+          layerIndex: e.layer_index, parallelIndex: e.parallel_index, enabled: true,
+          onError: e.on_error ?? "continue", instructionBudget: e.instruction_budget ?? 1_000_000,
+          currentVersion: 1, createdAt: now, updatedAt: now,
+        }),
+        db.insert(pipelineScriptVersions).values({ scriptId: id, version: 1, source: e.source, sha256, createdAt: now }),
+      ];
+    });
+    const [first, ...rest] = statements;
+    if (first) await db.batch([first, ...rest]);
+    return examples.length;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * `npm start`: the whole product on this machine, no Turso account needed.
+ * 1. the local libSQL HTTP server on `.data/hookline.db` (port DB_PORT, default 8080);
+ * 2. migrations over HTTP, then the example scripts (only into an empty database);
+ * 3. `wrangler dev` (port PORT, default 8787) with dev tokens unless .dev.vars sets them;
+ * then prints the URL and ready-to-paste curl lines. Ctrl-C stops everything (no orphan workerd).
+ */
+import { mkdirSync } from "node:fs";
+import { startLocalServer } from "./libsql-server/server";
+import { migrateDatabase } from "./migrate";
+import { seedExamples } from "./seed";
+import { readDevVars } from "./dev-vars";
+import { startWranglerDev } from "./wrangler-dev";
+
+const port = Number(process.env.PORT ?? 8787);
+const dbPort = Number(process.env.DB_PORT ?? 8080);
+
+mkdirSync(".data", { recursive: true });
+const db = await startLocalServer({ file: ".data/hookline.db", port: dbPort, log: (line) => console.log(`[db] ${line}`) });
+console.log(`local libSQL server: ${db.url} (file .data/hookline.db)`);
+await migrateDatabase(db.url);
+const seeded = await seedExamples(db.url);
+console.log(seeded > 0 ? `seeded ${seeded} example scripts` : "scripts already present: not seeding");
+
+const devVars = readDevVars();
+const vars = {
+  ADMIN_TOKEN: "dev-admin-token",
+  TRIGGER_TOKEN: "dev-trigger-token",
+  ...devVars,
+  TURSO_DATABASE_URL: db.url,
+};
+const worker = await startWranglerDev({ port, vars });
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping wrangler dev and the local database…`);
+  await worker.stop();
+  await db.close();
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+worker.child.once("exit", (code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited (${code}); stopping`);
+    void db.close().then(() => process.exit(1));
+  }
+});
+
+const auth = `-H 'authorization: Bearer ${vars.TRIGGER_TOKEN}' -H 'content-type: application/json'`;
+console.log(`
+Hookline is running at ${worker.url}
+
+  curl ${worker.url}/health
+  # an allowed sign-in
+  curl -s ${auth} ${worker.url}/v1/triggers/before_signin \\
+    -d '{"user":{"id":"u_1","email":"ada@example.com"},"ip":"203.0.113.7","country":"GB","device":{"id":"d_1","known":true}}'
+  # a blocked sign-in (country on the Geo Blocker's deny list)
+  curl -s ${auth} ${worker.url}/v1/triggers/before_signin \\
+    -d '{"user":{"id":"u_2","email":"kim@example.com"},"ip":"198.51.100.9","country":"KP","device":{"id":"d_2","known":false}}'
+  # the traces (admin token)
+  curl -s -H 'authorization: Bearer ${vars.ADMIN_TOKEN}' '${worker.url}/v1/traces?limit=5'
+
+Ctrl-C stops everything.`);
