@@ -15,3 +15,14 @@ function messages(err: unknown): string {
 export function isUniqueViolation(err: unknown): boolean {
   return /UNIQUE constraint failed|PRIMARY KEY/i.test(messages(err));
 }
+
+/** The innermost cause's message (drizzle wraps driver errors with the whole failed query). */
+export function rootMessage(err: unknown): string {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5; depth++) {
+    const next = (cur as { cause?: unknown })?.cause;
+    if (!next) break;
+    cur = next;
+  }
+  return cur instanceof Error ? cur.message : String(cur);
+}

@@ -7,6 +7,7 @@ import type { ScriptWithSource } from "../db/scripts-repo";
 import type { Config } from "../env";
 import { EngineInputError, ScriptEngine } from "../engine";
 import { ApiError } from "../errors";
+import { rootMessage } from "../lib/db-errors";
 import type { JsonObject, PipelineError, RunOutput, ScriptSpec } from "../engine/types";
 import { getTraceWriter } from "../tracing/registry";
 import { getScriptCache } from "./script-source";
@@ -85,7 +86,7 @@ export async function runTrigger(config: Config, call: TriggerCall, waitUntil: (
   if (scripts) {
     output = runScripts(config, call, scripts.map(toSpec));
   } else {
-    const reason = `scripts could not be loaded (${(loadError as Error).message}); FAIL_MODE=${config.FAIL_MODE}`;
+    const reason = `scripts could not be loaded (${rootMessage(loadError)}); FAIL_MODE=${config.FAIL_MODE}`;
     output = runScripts(config, call, [], [{ script_id: null, name: "hookline", message: reason }]);
     const decision = config.FAIL_MODE === "open" ? "allow" : "block";
     output.result = { ...output.result, status: "error", decision };

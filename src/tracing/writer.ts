@@ -10,6 +10,7 @@
  *   rejects.
  */
 import type { TraceRecord } from "../db/trace-writes";
+import { rootMessage } from "../lib/db-errors";
 import type { Logger } from "../lib/log";
 
 export interface TraceWriterOptions {
@@ -99,7 +100,7 @@ export class TraceWriter {
         lastError = err;
       }
     }
-    const message = lastError instanceof Error ? lastError.message : String(lastError);
+    const message = rootMessage(lastError);
     for (const record of records) {
       this.opts.logger.error("trace_write_failed", {
         attempts: this.delays.length + 1,

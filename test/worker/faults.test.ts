@@ -34,7 +34,7 @@ describe.each([
   it("answers exactly as with a healthy database and logs each trace in full", async () => {
     const event = await warmEvent();
     const healthy = [await fire(event, "GB"), await fire(event, "KP")];
-    const spy = vi.spyOn(console, "error");
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     await dbControl.fault(mode);
     const faulty = [await fire(event, "GB"), await fire(event, "KP")];
     expect(faulty.map((a) => [a.status, a.decision, a.data, a.blocked_by])).toEqual(healthy.map((a) => [a.status, a.decision, a.data, a.blocked_by]));
