@@ -23,11 +23,23 @@ export interface ManifestEntry {
   instruction_budget?: number;
 }
 
+interface Manifest {
+  scripts: ManifestEntry[];
+  sample_contexts: { allowed: unknown; blocked: unknown };
+}
+
+function readManifest(): Manifest {
+  return JSON.parse(readFileSync(fileURLToPath(new URL("manifest.json", EXAMPLES)), "utf8"));
+}
+
 /** The example pipeline's manifest entries with their Lua source. */
 export function readExamples(): (ManifestEntry & { source: string })[] {
-  const manifest = JSON.parse(readFileSync(fileURLToPath(new URL("manifest.json", EXAMPLES)), "utf8"));
-  const entries: ManifestEntry[] = Array.isArray(manifest) ? manifest : manifest.scripts;
-  return entries.map((e) => ({ ...e, source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8") }));
+  return readManifest().scripts.map((e) => ({ ...e, source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8") }));
+}
+
+/** The manifest's sample contexts: one the example pipeline allows, one it blocks. */
+export function readSampleContexts(): Manifest["sample_contexts"] {
+  return readManifest().sample_contexts;
 }
 
 /** Inserts the examples when the database has no scripts; returns how many were inserted. */

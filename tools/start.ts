@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { startLocalServer } from "./libsql-server/server";
 import { migrateDatabase } from "./migrate";
-import { seedExamples } from "./seed";
+import { readSampleContexts, seedExamples } from "./seed";
 import { readDevVars } from "./dev-vars";
 import { startWranglerDev } from "./wrangler-dev";
 
@@ -29,7 +29,7 @@ const vars = {
   ...devVars,
   TURSO_DATABASE_URL: db.url,
 };
-const worker = await startWranglerDev({ port, vars });
+const worker = await startWranglerDev({ port, vars, extraArgs: ["--test-scheduled"] });
 
 let stopping = false;
 const shutdown = async (signal: string) => {
@@ -49,18 +49,19 @@ worker.child.once("exit", (code) => {
   }
 });
 
-const auth = `-H 'authorization: Bearer ${vars.TRIGGER_TOKEN}' -H 'content-type: application/json'`;
+const samples = readSampleContexts();
+const trigger = `curl -s -H 'authorization: Bearer ${vars.TRIGGER_TOKEN}' -H 'content-type: application/json' ${worker.url}/v1/triggers/before_signin`;
 console.log(`
 Hookline is running at ${worker.url}
 
   curl ${worker.url}/health
   # an allowed sign-in
-  curl -s ${auth} ${worker.url}/v1/triggers/before_signin \\
-    -d '{"user":{"id":"u_1","email":"ada@example.com"},"ip":"203.0.113.7","country":"GB","device":{"id":"d_1","known":true}}'
-  # a blocked sign-in (country on the Geo Blocker's deny list)
-  curl -s ${auth} ${worker.url}/v1/triggers/before_signin \\
-    -d '{"user":{"id":"u_2","email":"kim@example.com"},"ip":"198.51.100.9","country":"KP","device":{"id":"d_2","known":false}}'
-  # the traces (admin token)
+  ${trigger} \\
+    -d '${JSON.stringify(samples.allowed)}'
+  # a blocked sign-in (new device, failed attempts, a curl user agent: the risk threshold blocks it)
+  ${trigger} \\
+    -d '${JSON.stringify(samples.blocked)}'
+  # the latest traces (admin token)
   curl -s -H 'authorization: Bearer ${vars.ADMIN_TOKEN}' '${worker.url}/v1/traces?limit=5'
 
 Ctrl-C stops everything.`);

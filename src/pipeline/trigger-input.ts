@@ -1,6 +1,6 @@
 /**
  * What the trigger path reads from a call besides the scripts: who (`user.id` / `user_id`) and
- * from where (`ip`, else the `CF-Connecting-IP` header) — stored on the trace for filtering —
+ * from where (`ip` / `request.ip`, else the `CF-Connecting-IP` header) — stored on the trace for filtering —
  * and whether a finished trace is kept (TRACING, TRACE_SAMPLE_RATE).
  */
 import type { TraceStatus } from "../db/schema";
@@ -21,9 +21,12 @@ export function userIdOf(context: Record<string, unknown>): string | null {
   return asIdentifier(nested) ?? asIdentifier(context.user_id);
 }
 
-/** `ip` from the context, else the connecting address Cloudflare reports, else null. */
+/** `ip` (or `request.ip`) from the context, else the address Cloudflare reports, else null. */
 export function requestIpOf(context: Record<string, unknown>, connectingIp: string | undefined): string | null {
-  return asIdentifier(context.ip) ?? asIdentifier(connectingIp);
+  const request = context.request;
+  const nested =
+    request && typeof request === "object" && !Array.isArray(request) ? (request as Record<string, unknown>).ip : undefined;
+  return asIdentifier(context.ip) ?? asIdentifier(nested) ?? asIdentifier(connectingIp);
 }
 
 /**
