@@ -154,7 +154,10 @@ function main() {
       console.error(`patch-fengari: ${edit.file}: expected text not found exactly once:\n${edit.find}`);
       return 1;
     }
-    files.set(path, text.replace(edit.find, () => edit.replace));
+    files.set(
+      path,
+      text.replace(edit.find, () => edit.replace),
+    );
     applied++;
   }
   if (checkOnly) {

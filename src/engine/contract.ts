@@ -5,9 +5,10 @@
  *   { block = true, reason = "..." }  -> block (data, if any, is merged too)
  * Anything else is a script error naming what was wrong.
  */
-import { LuaToJson, type ToJsonLimits } from "./json-lua";
+
 import type { LuaState } from "fengari";
 import { lua } from "fengari";
+import { LuaToJson, type ToJsonLimits } from "./json-lua";
 import { isJsonObject } from "./merge";
 import type { JsonObject, JsonValue, ScriptOutcome } from "./types";
 
@@ -26,9 +27,14 @@ function kindOf(v: JsonValue): string {
  * Reads the value a script returned (stack index `idx`) and checks it against the contract.
  * `output` is the value as JSON when it converts (for the span), else null.
  */
-export function readReturn(L: LuaState, idx: number, limits: ToJsonLimits): { outcome: ScriptOutcome; output: JsonValue } {
+export function readReturn(
+  L: LuaState,
+  idx: number,
+  limits: ToJsonLimits,
+): { outcome: ScriptOutcome; output: JsonValue } {
   const type = lua.lua_type(L, idx);
-  if (type === lua.LUA_TNIL || type === lua.LUA_TNONE) return { outcome: { kind: "pass", data: null }, output: null };
+  if (type === lua.LUA_TNIL || type === lua.LUA_TNONE)
+    return { outcome: { kind: "pass", data: null }, output: null };
   let output: JsonValue;
   try {
     output = new LuaToJson(L, limits).convert(idx, "return value");
@@ -42,17 +48,22 @@ export function readReturn(L: LuaState, idx: number, limits: ToJsonLimits): { ou
 export function checkShape(value: JsonValue): ScriptOutcome {
   if (Array.isArray(value) && value.length === 0) return { kind: "pass", data: null };
   if (!isJsonObject(value)) {
-    return fail(`a script must return nothing or a table { data = ..., block = ..., reason = ... }, got ${kindOf(value)}`);
+    return fail(
+      `a script must return nothing or a table { data = ..., block = ..., reason = ... }, got ${kindOf(value)}`,
+    );
   }
   for (const key of Object.keys(value)) {
-    if (!ALLOWED_KEYS.has(key)) return fail(`unknown key '${key}' in the returned table (allowed: data, block, reason)`);
+    if (!ALLOWED_KEYS.has(key))
+      return fail(`unknown key '${key}' in the returned table (allowed: data, block, reason)`);
   }
   const { data, block, reason } = value as Record<string, JsonValue | undefined>;
   if (data !== undefined && !isJsonObject(data)) {
     return fail(`'data' must be a table with string keys, got ${kindOf(data)}`);
   }
-  if (block !== undefined && typeof block !== "boolean") return fail(`'block' must be a boolean, got ${kindOf(block)}`);
-  if (reason !== undefined && typeof reason !== "string") return fail(`'reason' must be a string, got ${kindOf(reason)}`);
+  if (block !== undefined && typeof block !== "boolean")
+    return fail(`'block' must be a boolean, got ${kindOf(block)}`);
+  if (reason !== undefined && typeof reason !== "string")
+    return fail(`'reason' must be a string, got ${kindOf(reason)}`);
   if (reason !== undefined && block !== true) return fail("'reason' is only allowed with block = true");
   const d = (data as JsonObject | undefined) ?? null;
   if (block === true) return { kind: "block", data: d, reason: reason || DEFAULT_REASON };

@@ -3,15 +3,24 @@
  * the Lua runtime and the compile cache, runs a trigger's scripts through the executor and
  * returns the answer plus the trace rows to store. Pure: no I/O, no Hono, no drizzle.
  */
-import { contractLimits, readReturnLimits } from "./limits";
+
 import { CompileCache, cacheKey } from "./compile-cache";
 import { readReturn } from "./contract";
 import { ConversionError, pushJsonView } from "./json-lua";
+import { contractLimits, readReturnLimits } from "./limits";
 import { executePipeline } from "./pipeline";
 import { Redactor } from "./redact";
 import { type CompileResult, LuaRuntime } from "./runtime";
 import { buildTrace } from "./trace";
-import type { EngineOptions, JsonObject, RunInput, RunOutput, ScriptRun, ScriptSpec, SourceCheck } from "./types";
+import type {
+  EngineOptions,
+  JsonObject,
+  RunInput,
+  RunOutput,
+  ScriptRun,
+  ScriptSpec,
+  SourceCheck,
+} from "./types";
 
 /** Thrown by `run` for input the caller should reject (answer 400): e.g. a context too deep. */
 export class EngineInputError extends Error {}
@@ -106,21 +115,31 @@ export class ScriptEngine {
   private runOne(spec: ScriptSpec, ctxRef: number, prevRef: number): ScriptRun {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const done = (partial: Omit<ScriptRun, "startedAt" | "durationMs" | "logs" | "logsDropped">): ScriptRun => {
+    const done = (
+      partial: Omit<ScriptRun, "startedAt" | "durationMs" | "logs" | "logsDropped">,
+    ): ScriptRun => {
       const { logs, dropped } = this.runtime.takeLogs();
       return { ...partial, logs, logsDropped: dropped, startedAt, durationMs: performance.now() - t0 };
     };
     const compiled = this.compile(spec);
     if (!compiled.ok) {
       const message = `compile error: ${compiled.message}`;
-      return done({ outcome: { kind: "error", message, line: compiled.line }, output: null, instructions: 0 });
+      return done({
+        outcome: { kind: "error", message, line: compiled.line },
+        output: null,
+        instructions: 0,
+      });
     }
     const call = this.runtime.call(compiled.ref, ctxRef, prevRef, {
       instructionBudget: spec.instructionBudget,
       memoryLimitBytes: this.opts.memoryLimitBytes,
     });
     if (!call.ok) {
-      return done({ outcome: { kind: "error", message: call.message, line: call.line }, output: null, instructions: call.instructions });
+      return done({
+        outcome: { kind: "error", message: call.message, line: call.line },
+        output: null,
+        instructions: call.instructions,
+      });
     }
     const { outcome, output } = readReturn(this.runtime.L, 1, readReturnLimits(this.opts));
     this.runtime.reset();

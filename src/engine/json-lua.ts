@@ -8,7 +8,8 @@
  * Lua -> JSON reads plain tables, views and `json.array` tables, with a depth limit, a byte cap,
  * cycle detection, and errors for NaN/inf, functions and non-string, non-number keys.
  */
-import { type LuaState, lua, lauxlib } from "fengari";
+import { type LuaState, lauxlib, lua } from "fengari";
+import { setKey } from "./merge";
 import type { JsonObject, JsonValue } from "./types";
 
 const INT_MIN = -2147483648;
@@ -56,7 +57,12 @@ function viewPairs(L: LuaState): number {
  * Turns the table on top of the stack into the hidden backing of a new read-only view and
  * leaves the view (proxy) in its place.
  */
-export function wrapTopAsView(L: LuaState, kind: "object" | "array" | "library", name: string, n?: number): void {
+export function wrapTopAsView(
+  L: LuaState,
+  kind: "object" | "array" | "library",
+  name: string,
+  n?: number,
+): void {
   const backing = lua.lua_gettop(L);
   lua.lua_createtable(L, 0, 0); // proxy
   lua.lua_createtable(L, 0, 8); // metatable
@@ -95,16 +101,27 @@ export function pushNumber(L: LuaState, n: number): void {
  * views named `name` (shown in the write error, e.g. "attempt to modify read-only ctx").
  * @throws ConversionError past `maxDepth` or on a non-finite number.
  */
-export function pushJsonView(L: LuaState, value: JsonValue | undefined, name: string, maxDepth: number, depth = 0): void {
-  if (value === null || value === undefined) return lua.lua_pushnil(L);
+export function pushJsonView(
+  L: LuaState,
+  value: JsonValue | undefined,
+  name: string,
+  maxDepth: number,
+  depth = 0,
+): void {
+  if (value === null || value === undefined) {
+    lua.lua_pushnil(L);
+    return;
+  }
   switch (typeof value) {
     case "string":
       lua.lua_pushstring(L, value);
       return;
     case "number":
-      return pushNumber(L, value);
+      pushNumber(L, value);
+      return;
     case "boolean":
-      return lua.lua_pushboolean(L, value);
+      lua.lua_pushboolean(L, value);
+      return;
   }
   if (depth >= maxDepth) throw new ConversionError(`${name}: nesting deeper than ${maxDepth}`);
   lua.lua_checkstack(L, 6);
@@ -166,7 +183,8 @@ export class LuaToJson {
       case lua.LUA_TNUMBER: {
         if (lua.lua_isinteger(L, idx)) return this.add(8, where, lua.lua_tointeger(L, idx));
         const n = lua.lua_tonumber(L, idx);
-        if (!Number.isFinite(n)) throw new ConversionError(`${where}: ${n} (NaN or infinity) is not valid JSON`);
+        if (!Number.isFinite(n))
+          throw new ConversionError(`${where}: ${n} (NaN or infinity) is not valid JSON`);
         return this.add(12, where, Object.is(n, -0) ? 0 : n);
       }
       case lua.LUA_TSTRING:
@@ -251,7 +269,9 @@ export class LuaToJson {
           allPositiveInts = false;
         }
       } else {
-        throw new ConversionError(`${where}: key of type ${typeName(L, -2)} (only string and number keys convert)`);
+        throw new ConversionError(
+          `${where}: key of type ${typeName(L, -2)} (only string and number keys convert)`,
+        );
       }
       const sub = typeof key === "number" && allPositiveInts ? `${where}[${key}]` : `${where}.${key}`;
       this.add(String(key).length + 4, where, null);
@@ -262,13 +282,15 @@ export class LuaToJson {
     const isArray = kind === "array" || (kind !== "object" && keys.length > 0 && allPositiveInts);
     if (!isArray) {
       const out: JsonObject = {};
-      for (let i = 0; i < keys.length; i++) out[String(keys[i])] = values[i] as JsonValue;
+      for (let i = 0; i < keys.length; i++) setKey(out, String(keys[i]), values[i] as JsonValue);
       return out;
     }
     if (!allPositiveInts) throw new ConversionError(`${where}: array has a non-integer key`);
     const length = Math.max(maxIndex, n);
     if (length > keys.length * 2 + 10) {
-      throw new ConversionError(`${where}: excessively sparse array (${keys.length} items, highest index ${length})`);
+      throw new ConversionError(
+        `${where}: excessively sparse array (${keys.length} items, highest index ${length})`,
+      );
     }
     this.add(length * 5, where, null);
     const out: JsonValue[] = new Array(length).fill(null);

@@ -9,7 +9,7 @@ export const ENGINE_DEFAULTS: Required<EngineOptions> = {
   maxOutputBytes: 256 * 1024,
   maxDepth: 32,
   maxLogEntries: 50,
-  maxLogBytes: 8 * 1024,
+  maxLogBytes: 4 * 1024,
   cacheSize: 500,
   maxSourceBytes: 64 * 1024,
 };

@@ -33,7 +33,9 @@ export function errorMessage(message: string, line: number | null): string {
 
 /** Groups scripts into layers, each ordered by parallel index (input order breaks ties). */
 export function groupLayers(scripts: ScriptSpec[]): ScriptSpec[][] {
-  const sorted = [...scripts].sort((a, b) => a.layerIndex - b.layerIndex || a.parallelIndex - b.parallelIndex);
+  const sorted = [...scripts].sort(
+    (a, b) => a.layerIndex - b.layerIndex || a.parallelIndex - b.parallelIndex,
+  );
   const layers: ScriptSpec[][] = [];
   for (const spec of sorted) {
     const last = layers[layers.length - 1];
@@ -62,7 +64,14 @@ export function executePipeline(
   for (const layer of groupLayers(scripts)) {
     if (stopReason !== null) {
       for (const spec of layer) {
-        records.push({ spec, status: "skipped", statusMessage: stopReason, prev: data, run: null, skippedAt: Date.now() });
+        records.push({
+          spec,
+          status: "skipped",
+          statusMessage: stopReason,
+          prev: data,
+          run: null,
+          skippedAt: Date.now(),
+        });
       }
       continue;
     }
@@ -72,7 +81,11 @@ export function executePipeline(
       const run = runScript(spec, prev);
       const { outcome } = run;
       if (outcome.kind === "error") {
-        const error = { script_id: spec.id, name: spec.name, message: errorMessage(outcome.message, outcome.line) };
+        const error = {
+          script_id: spec.id,
+          name: spec.name,
+          message: errorMessage(outcome.message, outcome.line),
+        };
         errors.push(error);
         if (spec.onError === "block") failClosed ??= error;
         records.push({ spec, status: "error", statusMessage: error.message, prev, run, skippedAt: null });

@@ -25,7 +25,6 @@ export const DEFAULT_REDACT_KEYS = [
 ];
 
 const normalize = (key: string) => key.toLowerCase().replaceAll("-", "_");
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Redacts keys (and key=value text) built from the default fragments plus `extra`. */
 export class Redactor {
@@ -34,11 +33,9 @@ export class Redactor {
 
   constructor(extra: string[] = []) {
     this.fragments = [...new Set([...DEFAULT_REDACT_KEYS, ...extra].map(normalize).filter(Boolean))];
-    const alternatives = this.fragments.map((f) => escapeRegExp(f).replaceAll("_", "[-_]?")).join("|");
-    this.textPattern = new RegExp(
-      `((?:[\\w-]*(?:${alternatives})[\\w-]*)"?\\s*[=:]\\s*)("(?:[^"\\\\]|\\\\.)*"|(?:(?:bearer|basic)\\s+)?[^\\s,;&"}]+)`,
-      "gi",
-    );
+    // Linear: a key starts at a word boundary, so each word is scanned once.
+    this.textPattern =
+      /(?<![\w-])([\w-]+)("?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|(?:(?:bearer|basic)\s+)?[^\s,;&"}]+)/gi;
   }
 
   /** True when a key names a secret. */
@@ -61,7 +58,20 @@ export class Redactor {
 
   /** `token=abc`, `password: "x"`, `"api_key":"k"` -> the value becomes [REDACTED]. */
   text(s: string): string {
-    return s.replace(this.textPattern, (_m, head: string, v: string) => `${head}${v.startsWith('"') ? `"${REDACTED}"` : REDACTED}`);
+    const re = new RegExp(this.textPattern); // own lastIndex
+    let out = "";
+    let last = 0;
+    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+      const [all, key, sep, v] = m as unknown as [string, string, string, string];
+      if (this.isSecret(key)) {
+        out += `${s.slice(last, m.index)}${key}${sep}${v.startsWith('"') ? `"${REDACTED}"` : REDACTED}`;
+        last = m.index + all.length;
+        re.lastIndex = last;
+      } else {
+        re.lastIndex = m.index + key.length; // the value may itself be a key: `line 1: token: x`
+      }
+    }
+    return out + s.slice(last);
   }
 }
 

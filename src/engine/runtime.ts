@@ -8,7 +8,7 @@
  */
 import { type LuaHook, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { LuaToJson } from "./json-lua";
-import { type Sandbox, createSandbox } from "./sandbox";
+import { createSandbox, type Sandbox } from "./sandbox";
 import type { JsonValue } from "./types";
 
 /** The chunk name: errors read `script:3: message`. */
@@ -18,12 +18,12 @@ export const BUDGET_MESSAGE = "instruction budget exceeded";
 export const MEMORY_MESSAGE = "memory limit exceeded";
 
 /** A compile answer: a registry reference, or the error with its line. */
-export type CompileResult =
-  | { ok: true; ref: number }
-  | { ok: false; line: number | null; message: string };
+export type CompileResult = { ok: true; ref: number } | { ok: false; line: number | null; message: string };
 
 /** How a call ended. On success the returned value is at stack index 1 until `reset()`. */
-export type CallResult = { ok: true; instructions: number } | { ok: false; instructions: number; line: number | null; message: string };
+export type CallResult =
+  | { ok: true; instructions: number }
+  | { ok: false; instructions: number; line: number | null; message: string };
 
 export interface CallLimits {
   instructionBudget: number;

@@ -3,9 +3,9 @@
  * what each script run sees instead of them.
  *
  * Scripts never see a master table. They see read-only views (see json-lua.ts) of `string`,
- * `table`, `math`, `utf8`, `os` (time/date/clock only) and `json` (array marker), plus a fresh
+ * `table`, `math`, `utf8`, `os` (time/date/clock only) and `json` (array marker), `log`/`print` (captured on the span), plus a fresh
  * `_ENV` per run whose protected metatable falls back to the shared base functions. Removed:
- * load, loadstring, dofile, loadfile, require, collectgarbage, rawset, print's stdout, io,
+ * load, loadstring, dofile, loadfile, require, collectgarbage, rawset, io,
  * debug, package, coroutine, string.dump, math.randomseed (it reseeds every script's random),
  * os.execute/getenv/exit/remove/rename/tmpname/difftime/setlocale. Shared metatables (the string
  * metatable, every view's and the env's) carry `__metatable`, so getmetatable cannot reach them.
@@ -65,7 +65,8 @@ export function createSandbox(host: SandboxHost): Sandbox {
   const L = lauxlib.luaL_newstate();
   lauxlib.luaL_requiref(L, "_G", lualib.luaopen_base, false);
   const globals = lua.lua_gettop(L);
-  const base = (lua.lua_createtable(L, 0, 32), lua.lua_gettop(L));
+  lua.lua_createtable(L, 0, 32);
+  const base = lua.lua_gettop(L);
   for (const name of BASE_FUNCTIONS) {
     lua.lua_getfield(L, globals, name);
     lua.lua_setfield(L, base, name);
@@ -101,14 +102,16 @@ export function createSandbox(host: SandboxHost): Sandbox {
   addView(L, base, openLib(L, "utf8", lualib.luaopen_utf8), "utf8");
 
   const fullOs = openLib(L, "os", lualib.luaopen_os);
-  const os = (lua.lua_createtable(L, 0, 3), lua.lua_gettop(L));
+  lua.lua_createtable(L, 0, 3);
+  const os = lua.lua_gettop(L);
   for (const name of OS_FUNCTIONS) {
     lua.lua_getfield(L, fullOs, name);
     lua.lua_setfield(L, os, name);
   }
   addView(L, base, os, "os");
 
-  const json = (lua.lua_createtable(L, 0, 1), lua.lua_gettop(L));
+  lua.lua_createtable(L, 0, 1);
+  const json = lua.lua_gettop(L);
   lua.lua_createtable(L, 0, 2); // the shared, protected metatable of json.array tables
   lua.lua_pushboolean(L, true);
   lua.lua_setfield(L, -2, ARRAY_MARK);

@@ -6,7 +6,7 @@
 import type { SpanRow, TraceRow } from "../db/schema";
 import { newSpanId, newTraceId } from "./ids";
 import type { ScriptRecord } from "./pipeline";
-import { type Redactor, capJson, capValue } from "./redact";
+import { capJson, capValue, type Redactor } from "./redact";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";
 
 export interface TraceInput {
@@ -33,7 +33,9 @@ export function traceMessage(result: PipelineResult): string | null {
   const listed = result.errors.map((e) => `${e.name}: ${e.message}`);
   if (result.blocked_by) {
     const { name, reason } = result.blocked_by;
-    return listed.length ? `blocked by ${name}: ${reason} (errors: ${listed.join("; ")})` : `blocked by ${name}: ${reason}`;
+    return listed.length
+      ? `blocked by ${name}: ${reason} (errors: ${listed.join("; ")})`
+      : `blocked by ${name}: ${reason}`;
   }
   if (result.status === "error") return `fail-closed error: ${listed.join("; ")}`;
   return listed.length ? `${listed.length} error(s), fail-open: ${listed.join("; ")}` : null;
@@ -45,7 +47,9 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
   const traceId = newTraceId();
   const rootSpanId = newSpanId();
   const storedCtx = redactor.value(input.context);
-  const spans = input.records.map((record) => spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes));
+  const spans = input.records.map((record) =>
+    spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes),
+  );
   const endedAt = Math.max(input.startedAt, Date.now());
   const message = traceMessage(input.result);
   const trace: TraceRow = {
@@ -85,9 +89,9 @@ function spanRow(
     on_error: spec.onError,
     instruction_budget: spec.instructionBudget,
     instructions: run ? run.instructions : 0,
-    input: capValue(redactor.value({ ctx: storedCtx, prev: record.prev }), Math.floor(part * 0.45)),
+    input: capValue(redactor.value({ ctx: storedCtx, prev: record.prev }), Math.floor(part * 0.4)),
     output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.3)),
-    logs: capValue(run ? redactor.value(run.logs) : [], Math.floor(part * 0.25)),
+    logs: capValue(run ? redactor.value(run.logs) : [], Math.floor(part * 0.3)),
     logs_dropped: run ? run.logsDropped : 0,
   };
   if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;

@@ -75,7 +75,7 @@ export interface EngineOptions {
   maxOutputBytes?: number;
   /** Deepest nesting converted between JSON and Lua, either way (32). */
   maxDepth?: number;
-  /** log() calls kept per script run (50) and their total bytes (8 KiB). */
+  /** log() calls kept per script run (50) and their total JSON bytes (4 KiB). */
   maxLogEntries?: number;
   maxLogBytes?: number;
   /** Compiled scripts kept per engine, least recently used evicted first (500). */

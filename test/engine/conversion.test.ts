@@ -31,8 +31,19 @@ describe("JSON -> Lua (ctx)", () => {
       ctx,
     );
     expect(d).toEqual({
-      s: "string", s_len: 6, i: "integer", f: "float", whole: "integer", big: "float", neg: "integer",
-      t: "boolean", obj: "table", b2: 2, nothing: true, numkey_str: "one", numkey_int: true,
+      s: "string",
+      s_len: 6,
+      i: "integer",
+      f: "float",
+      whole: "integer",
+      big: "float",
+      neg: "integer",
+      t: "boolean",
+      obj: "table",
+      b2: 2,
+      nothing: true,
+      numkey_str: "one",
+      numkey_int: true,
     });
   });
   it("arrays: # is the JSON length, nulls are nil holes, ipairs stops at the first", () => {
@@ -46,9 +57,14 @@ describe("JSON -> Lua (ctx)", () => {
     expect(d).toEqual({ len: 3, ipairs: 1, second: true, keys: [1, 3], empty: 0 });
   });
   it("pairs walks objects in JSON key order", () => {
-    const d = dataOf("local ks = {} for k in pairs(ctx) do ks[#ks + 1] = k end return { data = { ks = ks } }", {
-      z: 1, a: 2, m: 3,
-    });
+    const d = dataOf(
+      "local ks = {} for k in pairs(ctx) do ks[#ks + 1] = k end return { data = { ks = ks } }",
+      {
+        z: 1,
+        a: 2,
+        m: 3,
+      },
+    );
     expect(d.ks).toEqual(["z", "a", "m"]);
   });
   it("rejects a context deeper than the limit", () => {
@@ -58,7 +74,9 @@ describe("JSON -> Lua (ctx)", () => {
       deep.x = {};
       deep = deep.x as Record<string, unknown>;
     }
-    expect(() => newEngine().run({ triggerEvent: "t", context: root as never, scripts: [] })).toThrow(EngineInputError);
+    expect(() => newEngine().run({ triggerEvent: "t", context: root as never, scripts: [] })).toThrow(
+      EngineInputError,
+    );
   });
 });
 
@@ -70,10 +88,17 @@ describe("Lua -> JSON (returned data)", () => {
     expect(JSON.stringify((result.data.copy as Record<string, unknown>).empty_obj)).toBe("{}");
   });
   it("empty table is an object; json.array() is an array", () => {
-    expect(dataOf("return { data = { e = {}, a = json.array(), a2 = json.array({ 'x' }) } }")).toEqual({ e: {}, a: [], a2: ["x"] });
+    expect(dataOf("return { data = { e = {}, a = json.array(), a2 = json.array({ 'x' }) } }")).toEqual({
+      e: {},
+      a: [],
+      a2: ["x"],
+    });
   });
   it("sequences become arrays, holes become null, sparse arrays are errors", () => {
-    expect(dataOf("return { data = { a = { 1, 2, 3 }, h = { 1, nil, 3 } } }")).toEqual({ a: [1, 2, 3], h: [1, null, 3] });
+    expect(dataOf("return { data = { a = { 1, 2, 3 }, h = { 1, nil, 3 } } }")).toEqual({
+      a: [1, 2, 3],
+      h: [1, null, 3],
+    });
     expect(errorOf("return { data = { s = { [1000] = 1 } } }")).toMatch(/excessively sparse array/);
   });
   it("integers stay integers, whole floats are plain numbers", () => {
@@ -82,7 +107,9 @@ describe("Lua -> JSON (returned data)", () => {
     expect(JSON.stringify(d.w)).toBe("5");
   });
   it("number keys become strings in objects; other keys are errors", () => {
-    expect(dataOf("return { data = { x = { a = 1, [2] = 'b', [1.5] = 'c' } } }")).toEqual({ x: { a: 1, "2": "b", "1.5": "c" } });
+    expect(dataOf("return { data = { x = { a = 1, [2] = 'b', [1.5] = 'c' } } }")).toEqual({
+      x: { a: 1, "2": "b", "1.5": "c" },
+    });
     expect(errorOf("return { data = { x = { [true] = 1 } } }")).toMatch(/key of type boolean/);
     expect(errorOf("return { data = { x = { [{}] = 1 } } }")).toMatch(/key of type table/);
   });
@@ -95,9 +122,15 @@ describe("Lua -> JSON (returned data)", () => {
     expect(dataOf("local s = { 1 } return { data = { a = s, b = s } }")).toEqual({ a: [1], b: [1] });
   });
   it("depth and size limits", () => {
-    expect(errorOf("local t = {} local r = t for i = 1, 50 do t.x = {} t = t.x end return { data = r }")).toMatch(/nesting deeper/);
-    expect(errorOf("local t = {} for i = 1, 100000 do t['k' .. i] = i end return { data = t }")).toMatch(/larger than 262144 bytes/);
-    expect(errorOf("local t = {} for i = 1, 20 do t = { t, t } end return { data = { t = t } }")).toMatch(/larger than/);
+    expect(
+      errorOf("local t = {} local r = t for i = 1, 50 do t.x = {} t = t.x end return { data = r }"),
+    ).toMatch(/nesting deeper/);
+    expect(errorOf("local t = {} for i = 1, 100000 do t['k' .. i] = i end return { data = t }")).toMatch(
+      /larger than 262144 bytes/,
+    );
+    expect(errorOf("local t = {} for i = 1, 20 do t = { t, t } end return { data = { t = t } }")).toMatch(
+      /larger than/,
+    );
   });
   it("__proto__ is a plain key", () => {
     const d = dataOf("return { data = { ['__proto__'] = { polluted = true } } }");

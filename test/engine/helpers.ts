@@ -1,6 +1,7 @@
 // Shared helpers for the engine tests: spec builders and one-script runs.
-import { ScriptEngine } from "../../src/engine";
+
 import type { EngineOptions, JsonObject, RunOutput, ScriptSpec } from "../../src/engine";
+import { ScriptEngine } from "../../src/engine";
 
 let seq = 0;
 
@@ -23,7 +24,12 @@ export function spec(source: string, over: Partial<ScriptSpec> = {}): ScriptSpec
 export const shared = new ScriptEngine();
 
 /** Runs one script on the shared engine (or `engine`) and returns the run plus its span. */
-export function runOne(source: string, context: JsonObject = {}, engine = shared, over: Partial<ScriptSpec> = {}) {
+export function runOne(
+  source: string,
+  context: JsonObject = {},
+  engine = shared,
+  over: Partial<ScriptSpec> = {},
+) {
   const out = engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source, over)] });
   const span = out.spans[0];
   if (!span) throw new Error("no span");

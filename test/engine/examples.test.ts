@@ -1,0 +1,70 @@
+// The example before_signin pipeline (examples/scripts): an allowed and a blocked sign-in.
+import { describe, expect, it } from "vitest";
+import { checkSource, ScriptEngine } from "../../src/engine";
+import { exampleScripts, manifest } from "./examples";
+
+describe("example pipeline", () => {
+  const engine = new ScriptEngine();
+  const scripts = exampleScripts();
+
+  it("is 3 layers x 3 scripts that all compile", () => {
+    expect(scripts).toHaveLength(9);
+    expect(new Set(scripts.map((s) => s.layerIndex))).toEqual(new Set([0, 1, 2]));
+    for (const s of scripts) expect(checkSource(s.source), s.name).toEqual({ ok: true });
+  });
+
+  it("allows a known device from a good address", () => {
+    const { result, spans } = engine.run({
+      triggerEvent: "before_signin",
+      context: manifest.sample_contexts.allowed,
+      scripts,
+    });
+    expect(result).toMatchObject({ status: "success", decision: "allow", blocked_by: null, errors: [] });
+    expect(result.data).toMatchObject({
+      device: { id: "d-1", new: false },
+      risk: { score: 0, factors: [] },
+      ip: { reputation: "ok" },
+      require_mfa: false,
+      tags: ["risk-0"],
+    });
+    expect(spans.every((s) => s.status === "success")).toBe(true);
+  });
+
+  it("blocks a risky sign-in in layer 2 using prev.risk", () => {
+    const { result, spans } = engine.run({
+      triggerEvent: "before_signin",
+      context: manifest.sample_contexts.blocked,
+      scripts,
+    });
+    expect(result).toMatchObject({
+      status: "blocked",
+      decision: "block",
+      blocked_by: { name: "Risk Threshold", reason: "risk score 80 >= 70" },
+    });
+    expect(result.data).toMatchObject({
+      risk: { score: 80, factors: ["new_device", "failed_attempts", "suspicious_user_agent"] },
+      ip: { reputation: "bad" },
+    });
+    expect(spans.map((s) => s.status)).toEqual([
+      "success",
+      "success",
+      "success",
+      "success",
+      "success",
+      "success",
+      "blocked",
+      "success",
+      "success",
+    ]);
+  });
+
+  it("blocks in layer 0 (geo) and skips every later layer", () => {
+    const ctx = {
+      ...manifest.sample_contexts.allowed,
+      request: { ...manifest.sample_contexts.allowed.request, country: "KP" },
+    };
+    const { result, spans } = engine.run({ triggerEvent: "before_signin", context: ctx, scripts });
+    expect(result.blocked_by?.name).toBe("Geo Blocker");
+    expect(spans.filter((s) => s.status === "skipped")).toHaveLength(6);
+  });
+});

@@ -1,0 +1,134 @@
+// Trace rows: id formats, parent links, attributes, redaction at depth, truncation markers.
+import { describe, expect, it } from "vitest";
+import { REDACTED, Redactor, ScriptEngine } from "../../src/engine";
+import { spec } from "./helpers";
+
+const context = {
+  user: {
+    email: "a@b.c",
+    password: "hunter2",
+    profile: { client_secret: "cs", nested: [{ access_token: "at" }] },
+  },
+  headers: { "X-Api-Key": "k", Authorization: "Bearer abc", "Set-Cookie": "sid=1", accept: "json" },
+};
+
+function runTrace(
+  scripts = [spec("log('hello', ctx.user) return { data = { token = 't', keep = 1 } }")],
+  extra = {},
+) {
+  return new ScriptEngine().run({
+    triggerEvent: "before_signin",
+    context,
+    scripts,
+    userId: "u1",
+    requestIp: "203.0.113.1",
+    ...extra,
+  });
+}
+
+describe("trace rows", () => {
+  it("ids, parent links, timestamps and caller fields", () => {
+    const before = Date.now();
+    const { trace, spans } = runTrace([
+      spec("return {}"),
+      spec("return {}", { layerIndex: 1, version: null }),
+    ]);
+    expect(trace.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(trace.id).not.toBe("0".repeat(32));
+    expect(trace.rootSpanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(trace).toMatchObject({
+      triggerEvent: "before_signin",
+      status: "success",
+      decision: "allow",
+      userId: "u1",
+      requestIp: "203.0.113.1",
+      statusMessage: null,
+    });
+    expect(trace.startedAt).toBeGreaterThanOrEqual(before);
+    expect(trace.createdAt).toBe(trace.startedAt);
+    expect(trace.endedAt).toBeGreaterThanOrEqual(trace.startedAt);
+    expect(typeof trace.durationMs).toBe("number");
+    const ids = new Set(spans.map((s) => s.id));
+    expect(ids.size).toBe(2);
+    for (const s of spans) {
+      expect(s.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(s.traceId).toBe(trace.id);
+      expect(s.parentSpanId).toBe(trace.rootSpanId);
+      expect(s.kind).toBe("INTERNAL");
+    }
+    expect(spans[1]).toMatchObject({ layerIndex: 1, parallelIndex: 0, scriptVersion: null });
+  });
+  it("span attributes carry input, output, logs, version, instructions, on_error", () => {
+    const s = spec("log('n', 1) return { data = { x = prev.y } }", { version: 7, onError: "block" });
+    const { spans } = runTrace([s]);
+    const a = JSON.parse(spans[0]?.attributes as string);
+    expect(a).toMatchObject({
+      script_version: 7,
+      on_error: "block",
+      output: { data: {} },
+      logs: [["n", 1]],
+      logs_dropped: 0,
+    });
+    expect(a.instructions).toBeGreaterThan(0);
+    expect(a.input.prev).toEqual({});
+    expect(a.input.ctx.user.email).toBe("a@b.c");
+    expect(spans[0]).toMatchObject({ scriptId: s.id, scriptVersion: 7, name: s.name, status: "success" });
+  });
+  it("redacts secret keys at any depth in every stored field, not in the answer", () => {
+    const { trace, spans, result } = runTrace();
+    const stored = [trace.contextSnapshot, trace.resultData, spans[0]?.attributes].join("\n");
+    for (const secret of ["hunter2", '"cs"', '"at"', '"k"', "Bearer abc", "sid=1", '"t"'])
+      expect(stored).not.toContain(secret);
+    const snap = JSON.parse(trace.contextSnapshot as string);
+    expect(snap.user.password).toBe(REDACTED);
+    expect(snap.user.profile.nested[0].access_token).toBe(REDACTED);
+    expect(snap.headers).toEqual({
+      "X-Api-Key": REDACTED,
+      Authorization: REDACTED,
+      "Set-Cookie": REDACTED,
+      accept: "json",
+    });
+    expect(JSON.parse(trace.resultData as string)).toEqual({ token: REDACTED, keep: 1 });
+    const attrs = JSON.parse(spans[0]?.attributes as string);
+    expect(attrs.logs[0][1].password).toBe(REDACTED);
+    expect(result.data).toEqual({ token: "t", keep: 1 }); // the answer is not redacted
+  });
+  it("redacts key=value text in logs and messages; extra keys by config", () => {
+    const s = spec("log('login token=abc123 ok') error('password: swordfish')");
+    const { spans, trace } = runTrace([s], { redactKeys: ["ssn"] });
+    expect(spans[0]?.attributes).not.toContain("abc123");
+    expect(spans[0]?.statusMessage).toBe(`line 1: password: ${REDACTED}`);
+    expect(trace.statusMessage).not.toContain("swordfish");
+    expect(new Redactor(["ssn"]).value({ user_ssn: "1", a: 1 })).toEqual({ user_ssn: REDACTED, a: 1 });
+  });
+  it("caps every stored JSON field with a marker that parses", () => {
+    const big = { blob: "x".repeat(50_000) };
+    const out = new ScriptEngine().run({
+      triggerEvent: "t",
+      context: big,
+      maxFieldBytes: 4096,
+      scripts: [spec("return { data = { copy = ctx.blob } }")],
+    });
+    for (const field of [out.trace.contextSnapshot, out.trace.resultData, out.spans[0]?.attributes]) {
+      expect((field as string).length).toBeLessThanOrEqual(4096);
+      expect(() => JSON.parse(field as string)).not.toThrow();
+    }
+    const snap = JSON.parse(out.trace.contextSnapshot as string);
+    expect(snap).toMatchObject({ _truncated: true, original_bytes: 50_011 });
+    expect(snap.preview.startsWith('{"blob":"xxx')).toBe(true);
+    const attrs = JSON.parse(out.spans[0]?.attributes as string);
+    expect(attrs.input._truncated).toBe(true);
+    expect(attrs.instructions).toBeGreaterThan(0);
+    expect(out.result.data.copy).toHaveLength(50_000); // the answer is not truncated
+  });
+  it("log count and bytes are capped", () => {
+    const { spans } = runTrace([spec("for i = 1, 100 do log('line', i) end")]);
+    const a = JSON.parse(spans[0]?.attributes as string);
+    expect(a.logs).toHaveLength(50);
+    expect(a.logs_dropped).toBe(50);
+    const big = runTrace([spec("for i = 1, 10 do log(string.rep('z', 3000)) end")]);
+    const b = JSON.parse(big.spans[0]?.attributes as string);
+    expect(b.logs.length).toBeLessThan(4);
+    expect(b.logs_dropped).toBeGreaterThan(6);
+  });
+});
