@@ -126,6 +126,15 @@ describe("interactive transactions over batons", () => {
     expect(await count("SELECT count(*) FROM items WHERE name = 'r1'")).toBe(0n);
   });
 
+  it("supports read transactions and read batches (libSQL's BEGIN TRANSACTION READONLY)", async () => {
+    const tx = await client.transaction("read");
+    const res = await tx.execute("SELECT count(*) FROM items WHERE name = 'apple'");
+    expect(res.rows[0]?.[0]).toBe(1n);
+    await tx.commit();
+    const [batched] = await client.batch(["SELECT 1 AS one"], "read");
+    expect(batched?.rows[0]?.one).toBe(1n);
+  });
+
   it("surfaces a failing statement and keeps the transaction usable", async () => {
     const tx = await client.transaction("write");
     await expect(tx.execute("INSERT INTO items (name) VALUES (NULL)")).rejects.toBeInstanceOf(LibsqlError);

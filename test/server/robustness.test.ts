@@ -3,7 +3,8 @@
  * error answer, and a health check afterwards proves the server lives on.
  */
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { StreamRegistry } from "../../tools/libsql-server/streams";
 import { health, rawExecute, rawPipeline, startTestServer, type TestServer } from "./helpers";
 
 let server: TestServer;
@@ -164,6 +165,21 @@ describe("HTTP edge", () => {
     expect((await fetch(`${server.url}/_test/stats`)).status).toBe(404);
     expect((await fetch(`${server.url}/v3-protobuf`)).status).toBe(404);
     expect((await fetch(`${server.url}/v2`)).status).toBe(200);
+  });
+
+  it("turns an unexpected exception into a 500 JSON answer and lives on", async () => {
+    const spy = vi.spyOn(StreamRegistry.prototype, "acquire").mockImplementation(() => {
+      throw new Error("boom");
+    });
+    try {
+      const answer = await rawPipeline(server.url, { requests: [{ type: "close" }] });
+      expect(answer.status).toBe(500);
+      expect(answer.contentType).toBe("application/json");
+      expect(answer.json).toEqual({ message: "Internal server error: boom", code: "INTERNAL" });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await rawPipeline(server.url, { requests: [{ type: "close" }] })).status).toBe(200);
   });
 
   it("survives garbage on the socket", async () => {

@@ -22,6 +22,10 @@ describe("splitStatements", () => {
     expect(splitStatements(sql)).toHaveLength(n);
   });
 
+  it.each(["BEGIN TRANSACTION READONLY", "begin readonly;"])("runs %j as BEGIN DEFERRED", (sql) => {
+    expect(splitStatements(sql)[0]?.text).toBe("BEGIN DEFERRED");
+  });
+
   it("numbers parameters as SQLite does", () => {
     const [stmt] = splitStatements("SELECT ?, :a, ?5, @b, :a, ?, $c::d(e), '?' , x'3f'");
     expect(stmt?.params).toEqual([

@@ -23,7 +23,7 @@ export interface DatabaseFile {
   path: string;
   /** Opens a new connection for a stream. */
   connect(): Connection;
-  /** Removes the temp file of a `:memory:` database; no-op otherwise. */
+  /** Closes the anchor connection and removes the temp file of a `:memory:` database. */
   dispose(): void;
 }
 
@@ -38,9 +38,13 @@ export function openDatabaseFile(file: string): DatabaseFile {
     tempDir = mkdtempSync(join(tmpdir(), "libsql-server-"));
     path = join(tempDir, "memory.db");
   }
-  const setup = new Database(path, { timeout: 1_000 });
-  setup.pragma("journal_mode = WAL");
-  setup.close();
+  // The anchor stays open for the server's life: when SQLite's last connection closes it
+  // checkpoints and deletes the WAL, which would otherwise happen on every short stream
+  // (measured: ~2 ms per request instead of ~0.2). It must read once after the switch to WAL,
+  // or it does not hold the WAL open.
+  const anchor = new Database(path, { timeout: 1_000 });
+  anchor.pragma("journal_mode = WAL");
+  anchor.prepare("SELECT count(*) FROM sqlite_master").get();
   return {
     path,
     connect() {
@@ -50,6 +54,7 @@ export function openDatabaseFile(file: string): DatabaseFile {
       return conn;
     },
     dispose() {
+      if (anchor.open) anchor.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };

@@ -66,6 +66,7 @@ export function isSyntaxError(err: unknown): boolean {
  * (`SQLITE_CONSTRAINT`, not `SQLITE_CONSTRAINT_CHECK`), with plain SQLITE_ERROR reported as
  * `SQLITE_UNKNOWN` (rusqlite's name for it) and syntax errors as `SQL_PARSE_ERROR`.
  * Binding errors from better-sqlite3 (TypeError/RangeError) become `ARGS_INVALID`.
+ * @throws the error itself when it is none of these (an internal failure: HTTP 500).
  */
 export function toHranaError(err: unknown): HranaError {
   if (err instanceof HranaError) return err;
@@ -78,7 +79,16 @@ export function toHranaError(err: unknown): HranaError {
     return new HranaError(code, `SQLite error: ${err.message}`);
   }
   if (err instanceof RangeError || err instanceof TypeError) {
-    return new HranaError("ARGS_INVALID", `Arguments do not match SQL parameters: ${err.message}`);
+    // better-sqlite3's own checks; only reached where our lexer and SQLite disagree.
+    if (/more than one statement/.test(err.message)) {
+      return new HranaError("SQL_MANY_STATEMENTS", "SQL string contains more than one statement");
+    }
+    if (/no statements/.test(err.message)) {
+      return new HranaError("SQL_NO_STATEMENT", "SQL string does not contain any statement");
+    }
+    if (/parameter|bind/i.test(err.message)) {
+      return new HranaError("ARGS_INVALID", `Arguments do not match SQL parameters: ${err.message}`);
+    }
   }
   throw err;
 }

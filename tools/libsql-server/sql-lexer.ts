@@ -191,6 +191,18 @@ function classify(sql: string, tokens: Token[]): Pick<SqlStatement, "isExplain" 
 }
 
 /**
+ * libSQL's `BEGIN [TRANSACTION] READONLY` (what @libsql/client sends for mode "read"). SQLite
+ * has no such syntax; libSQL accepts it without enforcing read-only, so it runs as BEGIN DEFERRED.
+ */
+function isBeginReadonly(sql: string, tokens: Token[]): boolean {
+  const words = tokens
+    .filter((t) => t.kind !== "ws" && t.kind !== "semi")
+    .map((t) => sql.slice(t.start, t.end).toUpperCase());
+  const rest = words[1] === "TRANSACTION" ? words.slice(2) : words.slice(1);
+  return words[0] === "BEGIN" && rest.length === 1 && rest[0] === "READONLY";
+}
+
+/**
  * Splits SQL text into its statements; empty ones (only spaces, comments, semicolons) are dropped.
  * @example splitStatements("SELECT 1; -- x\n SELECT ?").length === 2
  */
@@ -204,7 +216,7 @@ export function splitStatements(sql: string): SqlStatement[] {
       const first = current[0] as Token;
       const last = current[current.length - 1] as Token;
       out.push({
-        text: sql.slice(first.start, last.end).trim(),
+        text: isBeginReadonly(sql, current) ? "BEGIN DEFERRED" : sql.slice(first.start, last.end).trim(),
         params: collectParams(sql, current),
         ...classify(sql, current),
       });
