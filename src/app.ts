@@ -14,8 +14,7 @@ import { registerTraces } from "./routes/traces";
 import { registerScripts } from "./routes/scripts";
 import { registerTriggers } from "./routes/triggers";
 import type { App, AppEnv } from "./types";
-
-export const API_VERSION = "0.1.0";
+import { API_VERSION } from "./version";
 
 /** Builds the Hookline app with every route registered. */
 export function createApp(): App {

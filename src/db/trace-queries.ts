@@ -75,7 +75,9 @@ function pageWhere(q: TracePageQuery): SQL | undefined {
       ? sql`exists (select 1 from pipeline_spans indexed by span_trace_order_idx where pipeline_spans.trace_id = ${t.id} and pipeline_spans.script_id = ${q.scriptId})`
       : undefined,
     // A row value comparison, so SQLite seeks the (…, started_at, id) index straight to the cursor.
-    q.cursor !== undefined ? sql`(${t.startedAt}, ${t.id}) < (${q.cursor.startedAt}, ${q.cursor.id})` : undefined,
+    q.cursor !== undefined
+      ? sql`(${t.startedAt}, ${t.id}) < (${q.cursor.startedAt}, ${q.cursor.id})`
+      : undefined,
   ];
   return and(...conditions);
 }
@@ -100,9 +102,21 @@ export interface TracePage<R> {
  * Lists traces matching `q`, newest first by (started_at desc, id desc).
  * @param full also read `context_snapshot` and `result_data` (for export; the list leaves them out).
  */
-export async function listTraces(db: Database, q: TracePageQuery, full: true): Promise<TracePage<TraceFullRow>>;
-export async function listTraces(db: Database, q: TracePageQuery, full?: false): Promise<TracePage<TraceSummaryRow>>;
-export async function listTraces(db: Database, q: TracePageQuery, full = false): Promise<TracePage<TraceSummaryRow>> {
+export async function listTraces(
+  db: Database,
+  q: TracePageQuery,
+  full: true,
+): Promise<TracePage<TraceFullRow>>;
+export async function listTraces(
+  db: Database,
+  q: TracePageQuery,
+  full?: false,
+): Promise<TracePage<TraceSummaryRow>>;
+export async function listTraces(
+  db: Database,
+  q: TracePageQuery,
+  full = false,
+): Promise<TracePage<TraceSummaryRow>> {
   const rows = (await tracePageStatement(db, q, full)) as TraceSummaryRow[];
   const hasMore = rows.length > q.limit;
   const page = hasMore ? rows.slice(0, q.limit) : rows;

@@ -26,7 +26,12 @@ export interface StatsRows {
 }
 
 /** Builds the two statements (exported for the tests' EXPLAIN QUERY PLAN). */
-export function statsStatements(db: Database, w: StatsWindow, maxTraces = STATS_MAX_TRACES, maxSpans = STATS_MAX_SPANS) {
+export function statsStatements(
+  db: Database,
+  w: StatsWindow,
+  maxTraces = STATS_MAX_TRACES,
+  maxSpans = STATS_MAX_SPANS,
+) {
   const t = pipelineTraces;
   const where = and(
     w.triggerEvent !== undefined ? eq(t.triggerEvent, w.triggerEvent) : undefined,
@@ -35,7 +40,13 @@ export function statsStatements(db: Database, w: StatsWindow, maxTraces = STATS_
   );
   const newest = (limit: number) =>
     db
-      .select({ id: t.id, triggerEvent: t.triggerEvent, status: t.status, durationMs: t.durationMs, startedAt: t.startedAt })
+      .select({
+        id: t.id,
+        triggerEvent: t.triggerEvent,
+        status: t.status,
+        durationMs: t.durationMs,
+        startedAt: t.startedAt,
+      })
       .from(t)
       .where(where)
       .orderBy(desc(t.startedAt), desc(t.id))

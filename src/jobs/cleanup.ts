@@ -45,7 +45,8 @@ export interface CleanupResult {
 export async function cleanupExpiredTraces(db: Database, opts: CleanupOptions): Promise<CleanupResult> {
   const { now, retentionDays, batchSize = DEFAULT_BATCH_SIZE, timeBudgetMs = DEFAULT_TIME_BUDGET_MS } = opts;
   const clock = opts.clock ?? Date.now;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError("batchSize must be a positive integer");
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError("batchSize must be a positive integer");
   const cutoff = now - retentionDays * DAY_MS;
   const started = clock();
   const result: CleanupResult = {
@@ -76,7 +77,10 @@ export async function cleanupExpiredTraces(db: Database, opts: CleanupOptions): 
 export async function runScheduledCleanup(env: object, now = Date.now()): Promise<CleanupResult | null> {
   const loaded = loadConfig(env);
   if (!loaded.ok) {
-    createLogger("error").error("trace_cleanup_failed", { reason: "config_invalid", message: loaded.message });
+    createLogger("error").error("trace_cleanup_failed", {
+      reason: "config_invalid",
+      message: loaded.message,
+    });
     return null;
   }
   const { config } = loaded;

@@ -62,7 +62,10 @@ const CURSOR_BODY = /^(\d{1,15}):([0-9a-f]{32})$/;
 
 /** Encodes a cursor as base64url of `started_at:id`; clients treat it as opaque. */
 export function encodeCursor(cursor: Cursor): string {
-  return btoa(`${cursor.startedAt}:${cursor.id}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(`${cursor.startedAt}:${cursor.id}`)
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 /** Decodes a cursor made by {@link encodeCursor}; null when malformed. */
@@ -85,7 +88,10 @@ export const cursorParam = z
   .transform((text, ctx) => {
     const cursor = decodeCursor(text);
     if (!cursor) {
-      ctx.addIssue({ code: "custom", message: "malformed cursor; pass next_cursor from the previous page unchanged" });
+      ctx.addIssue({
+        code: "custom",
+        message: "malformed cursor; pass next_cursor from the previous page unchanged",
+      });
       return z.NEVER;
     }
     return cursor;

@@ -60,13 +60,20 @@ function storedAttributes(text: string | null, taken: Set<string>): KeyValue[] {
   const parsed = parseJsonColumn(text);
   if (parsed === null) return [];
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    return [{ key: "hookline.attributes", value: { stringValue: typeof parsed === "string" ? parsed : JSON.stringify(parsed) } }];
+    return [
+      {
+        key: "hookline.attributes",
+        value: { stringValue: typeof parsed === "string" ? parsed : JSON.stringify(parsed) },
+      },
+    ];
   }
   const out: KeyValue[] = [];
   for (const [name, value] of Object.entries(parsed)) {
     const key = name.includes(".") ? name : `hookline.${name}`;
     if (value === null || value === undefined || taken.has(key)) continue;
-    const encoded: AnyValue = JSON_TEXT_KEYS.has(name) ? { stringValue: JSON.stringify(value) } : attributeValue(value);
+    const encoded: AnyValue = JSON_TEXT_KEYS.has(name)
+      ? { stringValue: JSON.stringify(value) }
+      : attributeValue(value);
     out.push({ key, value: encoded });
   }
   return out;
@@ -131,11 +138,16 @@ function scriptSpan(t: TraceFullRow, s: SpanReadRow): OtlpSpan {
  * @param serviceVersion reported as `service.version` and as the scope version.
  */
 export function toOtlpRequest(traces: StoredTrace[], serviceVersion: string): ExportTraceServiceRequest {
-  const spans = traces.flatMap(({ trace, spans }) => [rootSpan(trace), ...spans.map((s) => scriptSpan(trace, s))]);
+  const spans = traces.flatMap(({ trace, spans }) => [
+    rootSpan(trace),
+    ...spans.map((s) => scriptSpan(trace, s)),
+  ]);
   return {
     resourceSpans: [
       {
-        resource: { attributes: attributes({ "service.name": "hookline", "service.version": serviceVersion }) },
+        resource: {
+          attributes: attributes({ "service.name": "hookline", "service.version": serviceVersion }),
+        },
         scopeSpans: [{ scope: { name: "hookline.pipeline", version: serviceVersion }, spans }],
       },
     ],

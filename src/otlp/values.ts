@@ -34,7 +34,9 @@ export function anyValue(value: unknown): AnyValue {
   }
   if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
   if (typeof value === "object") {
-    return { kvlistValue: { values: Object.entries(value).map(([key, v]) => ({ key, value: anyValue(v) })) } };
+    return {
+      kvlistValue: { values: Object.entries(value).map(([key, v]) => ({ key, value: anyValue(v) })) },
+    };
   }
   return { stringValue: String(value) };
 }

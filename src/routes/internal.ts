@@ -20,7 +20,11 @@ const intParam = (min: number, max: number, description: string) =>
 
 const CleanupQuery = z.object({
   batch_size: intParam(1, 5000, `Traces per round trip (default ${DEFAULT_BATCH_SIZE})`),
-  time_budget_ms: intParam(0, 60_000, `Stop starting rounds after this long (default ${DEFAULT_TIME_BUDGET_MS})`),
+  time_budget_ms: intParam(
+    0,
+    60_000,
+    `Stop starting rounds after this long (default ${DEFAULT_TIME_BUDGET_MS})`,
+  ),
 });
 
 const CleanupResultSchema = z
@@ -44,7 +48,10 @@ const route = createRoute({
   summary: "Delete traces older than TRACE_RETENTION_DAYS (and their spans) now",
   request: { query: CleanupQuery },
   responses: {
-    200: { description: "What was deleted", content: { "application/json": { schema: CleanupResultSchema } } },
+    200: {
+      description: "What was deleted",
+      content: { "application/json": { schema: CleanupResultSchema } },
+    },
     ...errorResponses(400, 401, 500, 503),
   },
 });

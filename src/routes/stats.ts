@@ -9,7 +9,7 @@ import { readStatsRows, STATS_MAX_SPANS, STATS_MAX_TRACES } from "../db/trace-st
 import { ApiError } from "../errors";
 import { instantParam } from "../lib/time-params";
 import { requireToken } from "../middleware/auth";
-import { ADMIN_SECURITY, errorResponses, EventName } from "../schemas/common";
+import { ADMIN_SECURITY, EventName, errorResponses } from "../schemas/common";
 import { scriptStats, triggerStats } from "../stats/aggregate";
 import type { App } from "../types";
 
@@ -45,7 +45,9 @@ const StatsSchema = z
       max_spans: z.number().int(),
     }),
     triggers: z.array(z.object({ ...outcomeFields, ...durationFields })),
-    scripts: z.array(z.object({ script_id: z.string(), ...outcomeFields, skipped: z.number().int(), ...durationFields })),
+    scripts: z.array(
+      z.object({ script_id: z.string(), ...outcomeFields, skipped: z.number().int(), ...durationFields }),
+    ),
   })
   .openapi("Stats");
 
@@ -58,7 +60,10 @@ const route = createRoute({
   summary: "Per-trigger and per-script counts and duration percentiles",
   request: { query: StatsQuery },
   responses: {
-    200: { description: "Statistics of the window", content: { "application/json": { schema: StatsSchema } } },
+    200: {
+      description: "Statistics of the window",
+      content: { "application/json": { schema: StatsSchema } },
+    },
     ...errorResponses(400, 401, 500, 503),
   },
 });
@@ -69,7 +74,8 @@ export function registerStats(app: App): void {
     const q = c.req.valid("query");
     const until = q.until ?? Date.now();
     const since = q.since ?? until - DAY_MS;
-    if (since >= until) throw new ApiError("VALIDATION_FAILED", "since must be before until", { field: "since" });
+    if (since >= until)
+      throw new ApiError("VALIDATION_FAILED", "since must be before until", { field: "since" });
     const rows = await readStatsRows(c.var.db, { since, until, triggerEvent: q.trigger_event });
     return c.json(
       {

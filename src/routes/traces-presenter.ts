@@ -1,8 +1,7 @@
 /** Turns trace and span rows into the API's snake_case shapes, JSON columns parsed. */
-import type { SpanReadRow, TraceFullRow, TraceSummaryRow } from "../db/trace-queries";
+import type { SpanReadRow, TraceFullRow, TracePageQuery, TraceSummaryRow } from "../db/trace-queries";
 import { parseJsonColumn } from "../lib/json-column";
 import type { TraceListQuery } from "../schemas/traces";
-import type { TracePageQuery } from "../db/trace-queries";
 
 /** A list row (no context/result: they stay in the detail view, so pages stay small). */
 export function presentTraceSummary(t: TraceSummaryRow) {

@@ -3,8 +3,8 @@
  * of one trace or of a filtered page (`x-next-cursor` header, so the body stays a pure OTLP
  * document that can be piped to a collector's `/v1/traces`).
  */
-import { createRoute, z } from "@hono/zod-openapi";
-import { API_VERSION } from "../app";
+import { createRoute, type z } from "@hono/zod-openapi";
+import { API_VERSION } from "../version";
 import { getTraceWithSpans, listTraces, spansOfTraces } from "../db/trace-queries";
 import { ApiError } from "../errors";
 import { encodeCursor } from "../lib/time-params";
@@ -36,7 +36,10 @@ const list = createRoute({
   path: "/v1/traces",
   summary: "List traces, newest first (filters, keyset pagination)",
   request: { query: TraceListQuery },
-  responses: { 200: json(TraceListResponse, "A page of trace summaries"), ...errorResponses(400, 401, 500, 503) },
+  responses: {
+    200: json(TraceListResponse, "A page of trace summaries"),
+    ...errorResponses(400, 401, 500, 503),
+  },
 });
 
 const exportPage = createRoute({
@@ -46,7 +49,10 @@ const exportPage = createRoute({
   summary: "Export a filtered page of traces as OTLP/JSON",
   description: `Same filters and paging as GET /v1/traces; the next cursor is in the \`${NEXT_CURSOR_HEADER}\` header.`,
   request: { query: TraceListQuery },
-  responses: { 200: json(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"), ...errorResponses(400, 401, 500, 503) },
+  responses: {
+    200: json(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"),
+    ...errorResponses(400, 401, 500, 503),
+  },
 });
 
 const read = createRoute({
@@ -64,7 +70,10 @@ const exportOne = createRoute({
   path: "/v1/traces/{id}/otlp",
   summary: "One trace as OTLP/JSON",
   request: { params: TraceIdParams },
-  responses: { 200: json(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"), ...errorResponses(400, 401, 404, 500, 503) },
+  responses: {
+    200: json(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"),
+    ...errorResponses(400, 401, 404, 500, 503),
+  },
 });
 
 function notFound(id: string): never {
@@ -83,7 +92,10 @@ export function registerTraces(app: App): void {
 
   app.openapi(exportPage, async (c) => {
     const page = await listTraces(c.var.db, toPageQuery(c.req.valid("query")), true);
-    const spans = await spansOfTraces(c.var.db, page.rows.map((t) => t.id));
+    const spans = await spansOfTraces(
+      c.var.db,
+      page.rows.map((t) => t.id),
+    );
     if (page.next) c.header(NEXT_CURSOR_HEADER, encodeCursor(page.next));
     const traces = page.rows.map((trace) => ({ trace, spans: spans.get(trace.id) ?? [] }));
     return c.json(toOtlpRequest(traces, API_VERSION), 200);

@@ -16,7 +16,9 @@ export const TraceListQuery = z.object({
   status: z.enum(TRACE_STATUSES).optional().openapi({ description: "success | blocked | error" }),
   user_id: z.string().min(1).max(256).optional(),
   request_ip: z.string().min(1).max(64).optional(),
-  script_id: ScriptId.optional().openapi({ description: "Only traces in which this script ran (or was skipped)" }),
+  script_id: ScriptId.optional().openapi({
+    description: "Only traces in which this script ran (or was skipped)",
+  }),
   since: instantParam("Inclusive lower bound on started_at (Unix ms or ISO 8601)").optional(),
   until: instantParam("Exclusive upper bound on started_at (Unix ms or ISO 8601)").optional(),
   min_duration_ms: z
@@ -51,7 +53,10 @@ export const TraceSummarySchema = z.object(traceFields).openapi("TraceSummary");
 export const TraceListResponse = z
   .object({
     traces: z.array(TraceSummarySchema),
-    next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
   })
   .openapi("TraceList");
 
@@ -70,7 +75,9 @@ export const SpanSchema = z
     started_at: z.number().int(),
     ended_at: z.number().int(),
     duration_ms: z.number(),
-    attributes: z.unknown().openapi({ description: "Parsed JSON: the script's input, output, logs, instructions" }),
+    attributes: z
+      .unknown()
+      .openapi({ description: "Parsed JSON: the script's input, output, logs, instructions" }),
   })
   .openapi("Span");
 

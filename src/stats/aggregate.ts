@@ -61,7 +61,10 @@ function accumulate<R extends { status: string; durationMs: number }>(
   for (const row of rows) {
     const key = keyOf(row);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { counts: {}, durations: [], first: row }));
+    if (!g) {
+      g = { counts: {}, durations: [], first: row };
+      groups.set(key, g);
+    }
     g.counts[row.status] = (g.counts[row.status] ?? 0) + 1;
     if (timed(row)) g.durations.push(row.durationMs);
   }
@@ -72,7 +75,11 @@ const count = (g: Acc, status: string) => g.counts[status] ?? 0;
 
 /** One entry per trigger event, sorted by name; percentiles over every call. */
 export function triggerStats(rows: TraceStatRow[]): TriggerStats[] {
-  const groups = accumulate(rows, (r) => r.triggerEvent, () => true);
+  const groups = accumulate(
+    rows,
+    (r) => r.triggerEvent,
+    () => true,
+  );
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([trigger, g]) => ({
@@ -90,7 +97,11 @@ export function triggerStats(rows: TraceStatRow[]): TriggerStats[] {
  * included; percentiles are over the runs that were not skipped (a skip takes no time).
  */
 export function scriptStats(rows: SpanStatRow[]): ScriptStats[] {
-  const groups = accumulate(rows, (r) => `${r.triggerEvent}\u0000${r.scriptId}`, (r) => r.status !== "skipped");
+  const groups = accumulate(
+    rows,
+    (r) => `${r.triggerEvent}\u0000${r.scriptId}`,
+    (r) => r.status !== "skipped",
+  );
   return [...groups.values()]
     .map((g) => ({
       script_id: g.first.scriptId,

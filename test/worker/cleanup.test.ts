@@ -3,7 +3,12 @@
  * deleted with their traces, orphan spans, bounded batches, the time budget, and no row that is
  * not due ever touched.
  */
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { pipelineSpans, pipelineTraces } from "../../src/db/schema";
@@ -19,7 +24,10 @@ async function present(seeded: Seeded[]) {
   const db = testDb();
   const traceIds = seeded.map((s) => s.trace.id);
   const spanIds = seeded.flatMap((s) => s.spans.map((x) => x.id));
-  const traces = await db.select({ id: pipelineTraces.id }).from(pipelineTraces).where(inArray(pipelineTraces.id, traceIds));
+  const traces = await db
+    .select({ id: pipelineTraces.id })
+    .from(pipelineTraces)
+    .where(inArray(pipelineTraces.id, traceIds));
   const spans = spanIds.length
     ? await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(inArray(pipelineSpans.id, spanIds))
     : [];
@@ -28,7 +36,12 @@ async function present(seeded: Seeded[]) {
 
 function withSpans(startedAt: number, n = 2): Seeded {
   const trace = traceRow({ triggerEvent: unique("ev"), startedAt });
-  return { trace, spans: Array.from({ length: n }, (_, i) => spanRow(trace, { parallelIndex: i, startedAt: startedAt + i })) };
+  return {
+    trace,
+    spans: Array.from({ length: n }, (_, i) =>
+      spanRow(trace, { parallelIndex: i, startedAt: startedAt + i }),
+    ),
+  };
 }
 
 /** An "ancient" clock for batch tests: nothing any other test writes is this old. */
@@ -131,15 +144,34 @@ describe("cleanupExpiredTraces", () => {
     const insert = (s: typeof oldOrphan) =>
       `insert into pipeline_spans (id, trace_id, name, kind, script_id, layer_index, parallel_index, status, started_at, ended_at, duration_ms, created_at)
        values ('${s.id}', '${s.traceId}', 'orphan', 'INTERNAL', 'x', 0, 0, 'success', ${s.startedAt}, ${s.endedAt}, 1, ${s.startedAt})`;
-    await db.$client.executeMultiple(
-      ["PRAGMA foreign_keys = OFF", insert(oldOrphan), insert(newOrphan), "PRAGMA foreign_keys = ON"].join(";\n"),
-    );
-    const before = await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
+    // Sent as one raw Hrana `sequence` on one stream, so the PRAGMA holds for the inserts.
+    const res = await fetch(`${env.TURSO_DATABASE_URL}/v2/pipeline`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        requests: [
+          {
+            type: "sequence",
+            sql: ["PRAGMA foreign_keys = OFF", insert(oldOrphan), insert(newOrphan)].join(";\n"),
+          },
+          { type: "close" },
+        ],
+      }),
+    });
+    const answer = (await res.json()) as { results: { type: string }[] };
+    expect(answer.results.map((r) => r.type)).toEqual(["ok", "ok"]);
+    const before = await db
+      .select({ id: pipelineSpans.id })
+      .from(pipelineSpans)
+      .where(eq(pipelineSpans.traceId, ghost));
     expect(before).toHaveLength(2);
 
     const result = await cleanupExpiredTraces(db, { now, retentionDays: 30 });
     expect(result).toMatchObject({ deleted_traces: 0, deleted_spans: 1, done: true });
-    const after = await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
+    const after = await db
+      .select({ id: pipelineSpans.id })
+      .from(pipelineSpans)
+      .where(eq(pipelineSpans.traceId, ghost));
     expect(after.map((r) => r.id)).toEqual([newOrphan.id]);
     await db.delete(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
   });
@@ -161,7 +193,17 @@ describe("cleanupExpiredTraces", () => {
     const result = await run;
     expect(result).toMatchObject({ deleted_traces: 6, deleted_spans: 6, done: true });
     expect(await present(fresh)).toEqual({ traces: 4, spans: 4 });
-    await db.delete(pipelineSpans).where(inArray(pipelineSpans.traceId, fresh.map((f) => f.trace.id)));
-    await db.delete(pipelineTraces).where(inArray(pipelineTraces.id, fresh.map((f) => f.trace.id)));
+    await db.delete(pipelineSpans).where(
+      inArray(
+        pipelineSpans.traceId,
+        fresh.map((f) => f.trace.id),
+      ),
+    );
+    await db.delete(pipelineTraces).where(
+      inArray(
+        pipelineTraces.id,
+        fresh.map((f) => f.trace.id),
+      ),
+    );
   });
 });

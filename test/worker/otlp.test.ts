@@ -4,9 +4,9 @@
  * values, status codes per outcome; and the bulk export's paging through `x-next-cursor`.
  */
 import { describe, expect, it } from "vitest";
-import { type OtlpSpan, toOtlpRequest } from "../../src/otlp/traces";
+import type { OtlpSpan, toOtlpRequest } from "../../src/otlp/traces";
 import { anyValue, unixNanos } from "../../src/otlp/values";
-import { admin, call, unique, ADMIN } from "./helpers";
+import { ADMIN, admin, call, unique } from "./helpers";
 import { seed, spanRow, traceRow } from "./trace-fixtures";
 
 const attr = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value;
@@ -26,7 +26,9 @@ describe("OTLP value encoding (pure)", () => {
     expect(anyValue(true)).toEqual({ boolValue: true });
     expect(anyValue(null)).toEqual({});
     expect(anyValue(["a", 1])).toEqual({ arrayValue: { values: [{ stringValue: "a" }, { intValue: "1" }] } });
-    expect(anyValue({ k: false })).toEqual({ kvlistValue: { values: [{ key: "k", value: { boolValue: false } }] } });
+    expect(anyValue({ k: false })).toEqual({
+      kvlistValue: { values: [{ key: "k", value: { boolValue: false } }] },
+    });
   });
 });
 
@@ -35,13 +37,41 @@ describe("GET /v1/traces/:id/otlp", () => {
     const ev = unique("ev");
     const user = unique("user");
     const startedAt = 1_767_323_045_123;
-    const trace = traceRow({ triggerEvent: ev, startedAt, durationMs: 40, userId: user, requestIp: "203.0.113.9", status: "blocked", decision: "block" });
+    const trace = traceRow({
+      triggerEvent: ev,
+      startedAt,
+      durationMs: 40,
+      userId: user,
+      requestIp: "203.0.113.9",
+      status: "blocked",
+      decision: "block",
+    });
     const ok = spanRow(trace, { scriptId: "a", scriptVersion: 3, startedAt: startedAt + 1, durationMs: 2.5 });
     const blocked = spanRow(trace, {
-      scriptId: "b", layerIndex: 1, status: "blocked", statusMessage: "geo", startedAt: startedAt + 5,
-      attributes: JSON.stringify({ input: { ip: "203.0.113.9" }, output: { allow: false }, logs: ["hi"], instructions: 42, cached: true, ratio: 0.25, tags: ["x", "y"], "custom.key": "v", extra: { deep: 1 } }),
+      scriptId: "b",
+      layerIndex: 1,
+      status: "blocked",
+      statusMessage: "geo",
+      startedAt: startedAt + 5,
+      attributes: JSON.stringify({
+        input: { ip: "203.0.113.9" },
+        output: { allow: false },
+        logs: ["hi"],
+        instructions: 42,
+        cached: true,
+        ratio: 0.25,
+        tags: ["x", "y"],
+        "custom.key": "v",
+        extra: { deep: 1 },
+      }),
     });
-    const failed = spanRow(trace, { scriptId: "c", layerIndex: 1, parallelIndex: 1, status: "error", statusMessage: "boom at line 3" });
+    const failed = spanRow(trace, {
+      scriptId: "c",
+      layerIndex: 1,
+      parallelIndex: 1,
+      status: "error",
+      statusMessage: "boom at line 3",
+    });
     const skipped = spanRow(trace, { scriptId: "d", layerIndex: 2, status: "skipped", attributes: null });
     await seed({ trace, spans: [ok, blocked, failed, skipped] });
 
@@ -72,7 +102,13 @@ describe("GET /v1/traces/:id/otlp", () => {
       for (const a of s.attributes) expect(Object.keys(a.value)).toHaveLength(1);
     }
 
-    const [root, sOk, sBlocked, sFailed, sSkipped] = spans as [OtlpSpan, OtlpSpan, OtlpSpan, OtlpSpan, OtlpSpan];
+    const [root, sOk, sBlocked, sFailed, sSkipped] = spans as [
+      OtlpSpan,
+      OtlpSpan,
+      OtlpSpan,
+      OtlpSpan,
+      OtlpSpan,
+    ];
     // Root: the SERVER span of the trigger call, no parent, timings from the trace row.
     expect(root.spanId).toBe(trace.rootSpanId);
     expect(root).not.toHaveProperty("parentSpanId");
@@ -90,7 +126,12 @@ describe("GET /v1/traces/:id/otlp", () => {
     expect(attr(root, "hookline.context")).toEqual({ stringValue: trace.contextSnapshot });
 
     // Script spans: INTERNAL children of the root, in execution order.
-    expect([sOk, sBlocked, sFailed, sSkipped].map((s) => s.spanId)).toEqual([ok.id, blocked.id, failed.id, skipped.id]);
+    expect([sOk, sBlocked, sFailed, sSkipped].map((s) => s.spanId)).toEqual([
+      ok.id,
+      blocked.id,
+      failed.id,
+      skipped.id,
+    ]);
     for (const s of [sOk, sBlocked, sFailed, sSkipped]) {
       expect(s.parentSpanId).toBe(trace.rootSpanId);
       expect(s.kind).toBe(1);
@@ -113,7 +154,9 @@ describe("GET /v1/traces/:id/otlp", () => {
     expect(attr(sBlocked, "hookline.logs")).toEqual({ stringValue: '["hi"]' });
     expect(attr(sBlocked, "hookline.cached")).toEqual({ boolValue: true });
     expect(attr(sBlocked, "hookline.ratio")).toEqual({ doubleValue: 0.25 });
-    expect(attr(sBlocked, "hookline.tags")).toEqual({ arrayValue: { values: [{ stringValue: "x" }, { stringValue: "y" }] } });
+    expect(attr(sBlocked, "hookline.tags")).toEqual({
+      arrayValue: { values: [{ stringValue: "x" }, { stringValue: "y" }] },
+    });
     expect(attr(sBlocked, "custom.key")).toEqual({ stringValue: "v" });
     expect(attr(sBlocked, "hookline.extra")).toEqual({ stringValue: '{"deep":1}' });
 
@@ -126,7 +169,10 @@ describe("GET /v1/traces/:id/otlp", () => {
     const trace = traceRow({ triggerEvent: unique("ev"), status: "error", statusMessage: "script c failed" });
     await seed({ trace, spans: [] });
     const { body } = await admin("GET", `/v1/traces/${trace.id}/otlp`);
-    expect(body.resourceSpans[0].scopeSpans[0].spans[0].status).toEqual({ code: 2, message: "script c failed" });
+    expect(body.resourceSpans[0].scopeSpans[0].spans[0].status).toEqual({
+      code: 2,
+      message: "script c failed",
+    });
   });
 });
 
@@ -134,7 +180,9 @@ describe("GET /v1/traces/otlp (bulk)", () => {
   it("exports filtered pages with the next cursor in x-next-cursor", async () => {
     const ev = unique("ev");
     const rows = [1, 2, 3].map((i) => traceRow({ triggerEvent: ev, startedAt: 1_767_000_000_000 + i }));
-    await seed(...rows.map((trace) => ({ trace, spans: [spanRow(trace), spanRow(trace, { parallelIndex: 1 })] })));
+    await seed(
+      ...rows.map((trace) => ({ trace, spans: [spanRow(trace), spanRow(trace, { parallelIndex: 1 })] })),
+    );
 
     const first = await call("GET", `/v1/traces/otlp?trigger_event=${ev}&limit=2`, { headers: ADMIN });
     expect(first.status).toBe(200);
@@ -146,9 +194,12 @@ describe("GET /v1/traces/otlp (bulk)", () => {
     expect(firstSpans).toHaveLength(6);
     expect(new Set(firstSpans.map((s) => s.traceId))).toEqual(new Set([rows[2]!.id, rows[1]!.id]));
 
-    const second = await call("GET", `/v1/traces/otlp?trigger_event=${ev}&limit=2&cursor=${cursor}`, { headers: ADMIN });
+    const second = await call("GET", `/v1/traces/otlp?trigger_event=${ev}&limit=2&cursor=${cursor}`, {
+      headers: ADMIN,
+    });
     expect(second.headers.get("x-next-cursor")).toBeNull();
-    const secondSpans = ((await second.json()) as ReturnType<typeof toOtlpRequest>).resourceSpans[0]!.scopeSpans[0]!.spans;
+    const secondSpans = ((await second.json()) as ReturnType<typeof toOtlpRequest>).resourceSpans[0]!
+      .scopeSpans[0]!.spans;
     expect(secondSpans.map((s) => s.traceId)).toEqual([rows[0]!.id, rows[0]!.id, rows[0]!.id]);
     expect(secondSpans[0]!.kind).toBe(2);
   });

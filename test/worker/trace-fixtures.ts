@@ -77,7 +77,9 @@ export async function seed(...records: Seeded[]): Promise<void> {
 const dialect = new SQLiteAsyncDialect();
 
 /** `EXPLAIN QUERY PLAN` of a drizzle query (builder or `sql`), as the plan's detail lines. */
-export async function queryPlan(query: SQL | { toSQL(): { sql: string; params: unknown[] } }): Promise<string[]> {
+export async function queryPlan(
+  query: SQL | { toSQL(): { sql: string; params: unknown[] } },
+): Promise<string[]> {
   const { sql, params } = "toSQL" in query ? query.toSQL() : dialect.sqlToQuery(query);
   const db = testDb();
   const res = await db.$client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args: params as never });
@@ -86,5 +88,8 @@ export async function queryPlan(query: SQL | { toSQL(): { sql: string; params: u
 
 /** True when a plan line reads a whole table (a `SCAN` that is not an index walk). */
 export function isFullScan(line: string): boolean {
-  return /^SCAN \w+( AS \w+)?$/.test(line.trim()) || (/^SCAN /.test(line.trim()) && !/USING (COVERING )?INDEX/.test(line));
+  return (
+    /^SCAN \w+( AS \w+)?$/.test(line.trim()) ||
+    (/^SCAN /.test(line.trim()) && !/USING (COVERING )?INDEX/.test(line))
+  );
 }

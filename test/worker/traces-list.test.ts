@@ -15,10 +15,35 @@ describe("GET /v1/traces filters", () => {
     const ev = unique("ev");
     const user = unique("user");
     const script = unique("scr");
-    const a = traceRow({ triggerEvent: ev, startedAt: T0, durationMs: 5, userId: user, requestIp: "10.0.0.1" });
-    const b = traceRow({ triggerEvent: ev, startedAt: T0 + 1000, durationMs: 50, status: "blocked", decision: "block", userId: user });
-    const c = traceRow({ triggerEvent: ev, startedAt: T0 + 2000, durationMs: 500, status: "error", requestIp: "10.0.0.2" });
-    const d = traceRow({ triggerEvent: ev, startedAt: T0 + 3000, durationMs: 80, userId: user, requestIp: "10.0.0.1" });
+    const a = traceRow({
+      triggerEvent: ev,
+      startedAt: T0,
+      durationMs: 5,
+      userId: user,
+      requestIp: "10.0.0.1",
+    });
+    const b = traceRow({
+      triggerEvent: ev,
+      startedAt: T0 + 1000,
+      durationMs: 50,
+      status: "blocked",
+      decision: "block",
+      userId: user,
+    });
+    const c = traceRow({
+      triggerEvent: ev,
+      startedAt: T0 + 2000,
+      durationMs: 500,
+      status: "error",
+      requestIp: "10.0.0.2",
+    });
+    const d = traceRow({
+      triggerEvent: ev,
+      startedAt: T0 + 3000,
+      durationMs: 80,
+      userId: user,
+      requestIp: "10.0.0.1",
+    });
     await seed(
       { trace: a, spans: [spanRow(a, { scriptId: script })] },
       { trace: b, spans: [spanRow(b)] },
@@ -75,18 +100,20 @@ describe("GET /v1/traces pagination", () => {
   it("walks a set larger than a page with inserts in between: no row twice, none missed", async () => {
     const ev = unique("ev");
     // 25 traces, 5 of them sharing one started_at (ties are broken by id).
-    const rows = Array.from({ length: 25 }, (_, i) => traceRow({ triggerEvent: ev, startedAt: T0 + (i < 5 ? 0 : i) * 10 }));
+    const rows = Array.from({ length: 25 }, (_, i) =>
+      traceRow({ triggerEvent: ev, startedAt: T0 + (i < 5 ? 0 : i) * 10 }),
+    );
     await seed(...rows.map((trace) => ({ trace, spans: [] })));
-    const expected = [...rows].sort((x, y) => y.startedAt - x.startedAt || (y.id < x.id ? -1 : 1)).map((r) => r.id);
+    const expected = [...rows]
+      .sort((x, y) => y.startedAt - x.startedAt || (y.id < x.id ? -1 : 1))
+      .map((r) => r.id);
 
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { status: number; body: { traces: { id: string }[]; next_cursor: string | null } } = await admin(
-        "GET",
-        `/v1/traces?trigger_event=${ev}&limit=7${cursor ? `&cursor=${cursor}` : ""}`,
-      );
+      const res: { status: number; body: { traces: { id: string }[]; next_cursor: string | null } } =
+        await admin("GET", `/v1/traces?trigger_event=${ev}&limit=7${cursor ? `&cursor=${cursor}` : ""}`);
       expect(res.status).toBe(200);
       seen.push(...ids(res.body));
       cursor = res.body.next_cursor;
@@ -102,17 +129,27 @@ describe("GET /v1/traces pagination", () => {
 
   it("answers next_cursor null when the page is exactly the rest", async () => {
     const ev = unique("ev");
-    await seed(...[1, 2, 3, 4].map((i) => ({ trace: traceRow({ triggerEvent: ev, startedAt: T0 + i }), spans: [] })));
+    await seed(
+      ...[1, 2, 3, 4].map((i) => ({ trace: traceRow({ triggerEvent: ev, startedAt: T0 + i }), spans: [] })),
+    );
     const first = await admin("GET", `/v1/traces?trigger_event=${ev}&limit=2`);
     expect(first.body.next_cursor).toEqual(expect.any(String));
-    const second = await admin("GET", `/v1/traces?trigger_event=${ev}&limit=2&cursor=${first.body.next_cursor}`);
+    const second = await admin(
+      "GET",
+      `/v1/traces?trigger_event=${ev}&limit=2&cursor=${first.body.next_cursor}`,
+    );
     expect(second.body.traces).toHaveLength(2);
     expect(second.body.next_cursor).toBeNull();
   });
 
   it("defaults to 50 rows and accepts 200", async () => {
     const ev = unique("ev");
-    await seed(...Array.from({ length: 51 }, (_, i) => ({ trace: traceRow({ triggerEvent: ev, startedAt: T0 + i }), spans: [] })));
+    await seed(
+      ...Array.from({ length: 51 }, (_, i) => ({
+        trace: traceRow({ triggerEvent: ev, startedAt: T0 + i }),
+        spans: [],
+      })),
+    );
     const page = await admin("GET", `/v1/traces?trigger_event=${ev}`);
     expect(page.body.traces).toHaveLength(50);
     expect(page.body.next_cursor).not.toBeNull();
@@ -138,14 +175,18 @@ describe("GET /v1/traces bad parameters", () => {
     it(`rejects ${query} with a 400 naming ${field}`, async () => {
       const res = await admin("GET", `/v1/traces?${query}`);
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: "VALIDATION_FAILED", field, request_id: expect.any(String) });
+      expect(res.body.error).toMatchObject({
+        code: "VALIDATION_FAILED",
+        field,
+        request_id: expect.any(String),
+      });
     });
   }
 
   it("accepts a well-formed cursor for a position past every row", async () => {
     const ev = unique("ev");
     await seed({ trace: traceRow({ triggerEvent: ev, startedAt: T0 }), spans: [] });
-    const cursor = encodeCursor({ startedAt: T0, id: "0".repeat(31) + "1" });
+    const cursor = encodeCursor({ startedAt: T0, id: `${"0".repeat(31)}1` });
     const res = await admin("GET", `/v1/traces?trigger_event=${ev}&cursor=${cursor}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ traces: [], next_cursor: null });

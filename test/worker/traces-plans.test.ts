@@ -4,9 +4,13 @@
  * it is meant to use.
  */
 import { describe, expect, it } from "vitest";
-import { deleteExpiredTraces, deleteOrphanSpans, deleteSpansOfExpiredTraces } from "../../src/db/trace-retention";
-import { statsStatements } from "../../src/db/trace-stats";
 import { type TracePageQuery, tracePageStatement } from "../../src/db/trace-queries";
+import {
+  deleteExpiredTraces,
+  deleteOrphanSpans,
+  deleteSpansOfExpiredTraces,
+} from "../../src/db/trace-retention";
+import { statsStatements } from "../../src/db/trace-stats";
 import { testDb } from "./helpers";
 import { queryPlan } from "./trace-fixtures";
 
@@ -26,8 +30,15 @@ async function expectIndexed(label: string, query: Parameters<typeof queryPlan>[
 
 describe("retention statements use indexes", () => {
   it("delete spans of expired traces", async () => {
-    const plan = await expectIndexed("delete spans", deleteSpansOfExpiredTraces(CUTOFF, 500), "span_trace_order_idx", "trace_started_at_idx");
-    expect(plan.join("\n")).toMatch(/SEARCH pipeline_spans USING (COVERING )?INDEX span_trace_order_idx \(trace_id=\?\)/);
+    const plan = await expectIndexed(
+      "delete spans",
+      deleteSpansOfExpiredTraces(CUTOFF, 500),
+      "span_trace_order_idx",
+      "trace_started_at_idx",
+    );
+    expect(plan.join("\n")).toMatch(
+      /SEARCH pipeline_spans USING (COVERING )?INDEX span_trace_order_idx \(trace_id=\?\)/,
+    );
   });
 
   it("delete expired traces", async () => {
@@ -35,7 +46,12 @@ describe("retention statements use indexes", () => {
   });
 
   it("delete orphan spans", async () => {
-    await expectIndexed("delete orphans", deleteOrphanSpans(CUTOFF, 500), "span_started_at_idx", "trace_started_at_idx");
+    await expectIndexed(
+      "delete orphans",
+      deleteOrphanSpans(CUTOFF, 500),
+      "span_started_at_idx",
+      "trace_started_at_idx",
+    );
   });
 });
 
@@ -50,7 +66,11 @@ describe("list and stats reads use indexes", () => {
     ["request_ip", { requestIp: "10.0.0.1" }, "trace_ip_started_idx"],
     ["since/until", { since: CUTOFF - 86_400_000, until: CUTOFF }, "trace_started_at_idx"],
     ["script_id", { scriptId: "geo" }, "span_trace_order_idx"],
-    ["combination", { triggerEvent: "before_signin", status: "blocked", since: 0, minDurationMs: 10 }, "_started_idx"],
+    [
+      "combination",
+      { triggerEvent: "before_signin", status: "blocked", since: 0, minDurationMs: 10 },
+      "_started_idx",
+    ],
   ];
   for (const [label, q, index] of cases) {
     it(`list: ${label}`, async () => {
@@ -59,12 +79,20 @@ describe("list and stats reads use indexes", () => {
   }
 
   it("list: first page without a cursor walks the index, no sort", async () => {
-    const plan = await expectIndexed("list first page", tracePageStatement(db, { limit: 50 }), "trace_started_at_idx");
+    const plan = await expectIndexed(
+      "list first page",
+      tracePageStatement(db, { limit: 50 }),
+      "trace_started_at_idx",
+    );
     expect(plan.join("\n")).not.toContain("USE TEMP B-TREE FOR ORDER BY");
   });
 
   it("stats", async () => {
-    const q = statsStatements(db, { since: CUTOFF - 86_400_000, until: CUTOFF, triggerEvent: "before_signin" });
+    const q = statsStatements(db, {
+      since: CUTOFF - 86_400_000,
+      until: CUTOFF,
+      triggerEvent: "before_signin",
+    });
     await expectIndexed("stats traces", q.traces, "trace_trigger_started_idx");
     await expectIndexed("stats spans", q.spans, "span_trace_order_idx");
     const all = statsStatements(db, { since: CUTOFF - 86_400_000, until: CUTOFF });

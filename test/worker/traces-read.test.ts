@@ -18,10 +18,22 @@ describe("GET /v1/traces/:id", () => {
       contextSnapshot: JSON.stringify({ user: { email: "a@example.com" }, password: "[REDACTED]" }),
       resultData: JSON.stringify({ allow: false, reason: "geo" }),
     });
-    const s10 = spanRow(trace, { scriptId: "geo", layerIndex: 1, parallelIndex: 0, scriptVersion: 3, status: "blocked" });
+    const s10 = spanRow(trace, {
+      scriptId: "geo",
+      layerIndex: 1,
+      parallelIndex: 0,
+      scriptVersion: 3,
+      status: "blocked",
+    });
     const s01 = spanRow(trace, { scriptId: "b", layerIndex: 0, parallelIndex: 1, scriptVersion: null });
     const s00 = spanRow(trace, { scriptId: "a", layerIndex: 0, parallelIndex: 0, attributes: "not json" });
-    const s20 = spanRow(trace, { scriptId: "late", layerIndex: 2, parallelIndex: 0, status: "skipped", attributes: null });
+    const s20 = spanRow(trace, {
+      scriptId: "late",
+      layerIndex: 2,
+      parallelIndex: 0,
+      status: "skipped",
+      attributes: null,
+    });
     await seed({ trace, spans: [s10, s20, s01, s00] });
 
     const { status, body } = await admin("GET", `/v1/traces/${trace.id}`);
@@ -83,5 +95,24 @@ describe("GET /v1/traces/:id", () => {
         expect(res.body.error).toMatchObject({ code: "VALIDATION_FAILED", field: "id" });
       }
     }
+  });
+
+  it("is described in /openapi.json, with the list's query parameters", async () => {
+    const { status, body } = await admin("GET", "/openapi.json");
+    expect(status).toBe(200);
+    for (const path of [
+      "/v1/traces",
+      "/v1/traces/otlp",
+      "/v1/traces/{id}",
+      "/v1/traces/{id}/otlp",
+      "/v1/stats",
+      "/internal/cleanup-traces",
+    ]) {
+      expect(body.paths).toHaveProperty([path]);
+    }
+    const names = body.paths["/v1/traces"].get.parameters.map((p: { name: string }) => p.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["trigger_event", "status", "script_id", "since", "until", "limit", "cursor"]),
+    );
   });
 });
