@@ -1,10 +1,15 @@
 /**
  * The trace writer: buffers finished traces of one isolate and writes them off the answer's path.
  *
- * - Traces finished close together are coalesced: a flush happens `flushIntervalMs` after the
- *   first trace of a batch, or as soon as the batch holds `maxBatchTraces` traces / `maxBatchBytes`.
+ * - Traces finished close together are coalesced: a batch is flushed `flushIntervalMs` after its
+ *   first trace; once it holds `maxBatchTraces` traces or `maxBatchBytes`, it takes no more and
+ *   the next trace opens a new batch.
  * - `enqueue` returns the promise of the flush that carries the trace; the trigger route passes it
  *   to `ctx.waitUntil`, so nothing buffered is lost when the isolate goes idle.
+ * - Workers bind timers and I/O to the request that created them. So a batch is flushed only by
+ *   its own timer, in the context of the request that opened it (that request's waitUntil awaits
+ *   the same flush, so its context lives until the flush ends); other requests only await the
+ *   batch's promise, which workerd resolves into each awaiting request's own context.
  * - A failed flush is retried with jittered backoff; if every try fails, each trace is logged as
  *   one structured JSON line (`trace_write_failed`), never dropped in silence. The promise never
  *   rejects.
@@ -29,8 +34,6 @@ interface Batch {
   records: TraceRecord[];
   bytes: number;
   done: Promise<void>;
-  resolve: () => void;
-  timer: ReturnType<typeof setTimeout> | null;
 }
 
 export const DEFAULT_RETRY_DELAYS_MS = [100, 500, 2000, 5000];
@@ -63,26 +66,21 @@ export class TraceWriter {
     const batch = this.batch ?? this.openBatch();
     batch.records.push(record);
     batch.bytes += recordBytes(record);
-    if (batch.records.length >= this.maxTraces || batch.bytes >= this.maxBytes) this.flush(batch);
+    if (batch.records.length >= this.maxTraces || batch.bytes >= this.maxBytes) this.batch = null;
     return batch.done;
   }
 
+  /** Opens a batch whose timer, set in the current request's context, will flush it. */
   private openBatch(): Batch {
-    let resolve: () => void = () => {};
-    const done = new Promise<void>((r) => {
-      resolve = r;
+    const batch: Batch = { records: [], bytes: 0, done: Promise.resolve() };
+    batch.done = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        if (this.batch === batch) this.batch = null;
+        this.writeWithRetries(batch.records).finally(resolve);
+      }, this.interval);
     });
-    const batch: Batch = { records: [], bytes: 0, done, resolve, timer: null };
-    batch.timer = setTimeout(() => this.flush(batch), this.interval);
     this.batch = batch;
     return batch;
-  }
-
-  private flush(batch: Batch): void {
-    if (batch.timer !== null) clearTimeout(batch.timer);
-    batch.timer = null;
-    if (this.batch === batch) this.batch = null;
-    this.writeWithRetries(batch.records).finally(batch.resolve);
   }
 
   private async writeWithRetries(records: TraceRecord[]): Promise<void> {

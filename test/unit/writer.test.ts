@@ -29,19 +29,19 @@ describe("TraceWriter", () => {
     expect(writes).toEqual([["a", "b", "c"]]);
   });
 
-  it("flushes at once when a batch is full, and starts a new batch after", async () => {
+  it("closes a full batch: the next trace opens a new batch, each flushed by its own timer", async () => {
     const writes: string[][] = [];
     const writer = new TraceWriter({
       write: async (rs) => void writes.push(rs.map((r) => r.trace.id)),
       logger: memoryLogger().logger,
-      flushIntervalMs: 10_000,
+      flushIntervalMs: 5,
       maxBatchTraces: 2,
     });
-    const first = [writer.enqueue(record("a")), writer.enqueue(record("b"))];
-    await Promise.all(first);
-    expect(writes).toEqual([["a", "b"]]);
-    const third = writer.enqueue(record("c"));
-    expect(third).not.toBe(first[0]);
+    const done = ["a", "b", "c", "d", "e"].map((id) => writer.enqueue(record(id)));
+    expect(done[0]).toBe(done[1]);
+    expect(done[2]).not.toBe(done[1]);
+    await Promise.all(done);
+    expect(writes).toEqual([["a", "b"], ["c", "d"], ["e"]]);
   });
 
   it("retries a failed write with backoff and succeeds once the database recovers", async () => {
