@@ -11,21 +11,33 @@
  *   string.pack) check the size *before* allocating, so a huge request never allocates;
  * - every new table entry and every new Lua closure is charged `object_cost` bytes.
  * Going over raises the catchable Lua error "memory limit exceeded".
+ * Pattern matching (string.find/match/gmatch/gsub) runs inside one VM instruction, so the count
+ * hook cannot stop a pathological pattern; lstrlib.js charges the matcher's work to a second
+ * counter, `lua.hookline_meter.steps` (Infinity = off, set per run like `budget`): one step per
+ * iteration of `match` (a pattern item tried at a position), per repetition scanned by `*`/`+`/`-`
+ * (max_expand), per byte scanned by `%b`, plus length/16 for long bracket classes, length/8
+ * for back-references, and for plain `find` one step per candidate position (+ length/16 compared)
+ * and 1/64 per byte skipped by the native indexOf. Going below 0 raises the catchable Lua error
+ * "instruction budget exceeded" (the same message as the VM's count hook).
  * LUAI_MAXSTACK drops from 1,000,000 to 200,000 slots (deep recursion and huge `table.unpack`
  * stay within a few MB; fengari's stack slots are JS objects, ~3x a C Lua slot).
  *
  * Each edit checks that fengari's original text is present exactly once before replacing it;
  * an edit that is already applied is skipped. Exits 1 if fengari is not the text it expects.
- * Usage: node tools/patch-fengari.mjs [--check]   (--check: report only, exit 1 if unpatched)
+ * Usage: node tools/patch-fengari.mjs [--check] [--dir <fengari dir>]
+ *   --check: report only, exit 1 if unpatched; --dir: patch that copy of fengari instead of the
+ *   one node_modules resolves (e.g. a pristine `npm pack fengari@0.1.5`, to test the patch).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const MARK = "hookline-patch";
 const require = createRequire(import.meta.url);
-const root = dirname(require.resolve("fengari/package.json"));
 const checkOnly = process.argv.includes("--check");
+const dirArg = process.argv.indexOf("--dir");
+const root =
+  dirArg >= 0 ? resolve(process.argv[dirArg + 1] ?? ".") : dirname(require.resolve("fengari/package.json"));
 
 /** @type {{ file: string; find: string; replace: string }[]} */
 const EDITS = [
@@ -117,6 +129,147 @@ const { hookline_meter, luaS_charge } = require('./lstring.js');  /* ${MARK} */`
     find: "    let ncl = new lobject.LClosure(L, nup);",
     replace: `    luaS_charge(L, hookline_meter.object_cost);  /* ${MARK} */
     let ncl = new lobject.LClosure(L, nup);`,
+  },
+  // Pattern-matching step budget (lstrlib.js): `hookline_meter.steps`, see the header.
+  {
+    file: "src/lstrlib.js",
+    find: "const lualib = require('./lualib.js');",
+    replace: `const lualib = require('./lualib.js');
+/* ${MARK}: pattern-matching step budget. A match runs inside one VM instruction, so the
+   count hook never sees it: every step of the matcher (match loop iteration, repetition,
+   %b scan, back-reference byte, long bracket class, plain-search position) is charged to
+   'hookline_meter.steps', which the embedder sets before running untrusted code and resets
+   to Infinity after. Going below 0 raises the Lua error "instruction budget exceeded". */
+const { hookline_meter } = require('./lstring.js');
+hookline_meter.steps = Infinity;  /* off until the embedder sets it */
+const hookline_lua = require('./lua.js');
+const hookline_stepserror = function(L) {
+    L = L || hookline_meter.L;
+    hookline_meter.raising = true;  /* the message is not charged to the memory meter */
+    try {
+        hookline_lua.lua_pushliteral(L, "instruction budget exceeded");
+    } finally {
+        hookline_meter.raising = false;
+    }
+    hookline_lua.lua_error(L);
+};
+const hookline_steps = function(L, n) {
+    if ((hookline_meter.steps -= n) < 0) hookline_stepserror(L);
+};`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `        case 91 /* '['.charCodeAt(0) */: {
+            if (ms.p[p] === 94 /* '^'.charCodeAt(0) */) p++;
+            do {  /* look for a ']' */
+                if (p === ms.p_end)
+                    luaL_error(ms.L, to_luastring("malformed pattern (missing ']')"));
+                if (ms.p[p++] === L_ESC && p < ms.p_end)
+                    p++;  /* skip escapes (e.g. '%]') */
+            } while (ms.p[p] !== 93 /* ']'.charCodeAt(0) */);
+            return p + 1;`,
+    replace: `        case 91 /* '['.charCodeAt(0) */: {
+            let hookline_from = p;  /* ${MARK} */
+            if (ms.p[p] === 94 /* '^'.charCodeAt(0) */) p++;
+            do {  /* look for a ']' */
+                if (p === ms.p_end)
+                    luaL_error(ms.L, to_luastring("malformed pattern (missing ']')"));
+                if (ms.p[p++] === L_ESC && p < ms.p_end)
+                    p++;  /* skip escapes (e.g. '%]') */
+            } while (ms.p[p] !== 93 /* ']'.charCodeAt(0) */);
+            hookline_steps(ms.L, (p - hookline_from) >> 4);  /* ${MARK}: long classes */
+            return p + 1;`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `const matchbracketclass = function(ms, c, p, ec) {
+    let sig = true;`,
+    replace: `const matchbracketclass = function(ms, c, p, ec) {
+    hookline_steps(ms.L, (ec - p) >> 4);  /* ${MARK}: long classes */
+    let sig = true;`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `        while (++s < ms.src_end) {
+            if (ms.src[s] === e) {`,
+    replace: `        while (++s < ms.src_end) {
+            hookline_steps(ms.L, 1);  /* ${MARK} */
+            if (ms.src[s] === e) {`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `    while (singlematch(ms, s + i, p, ep))
+        i++;`,
+    replace: `    while (singlematch(ms, s + i, p, ep)) {
+        hookline_steps(ms.L, 1);  /* ${MARK} */
+        i++;
+    }`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `    let len = ms.capture[l].len;
+    if ((ms.src_end-s) >= len && array_cmp(`,
+    replace: `    let len = ms.capture[l].len;
+    hookline_steps(ms.L, Math.min(len, ms.src_end - s) >> 3);  /* ${MARK}: bytes compared */
+    if ((ms.src_end-s) >= len && array_cmp(`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `    while (gotoinit || gotodefault) {
+        gotoinit = false;`,
+    replace: `    while (gotoinit || gotodefault) {
+        gotoinit = false;
+        hookline_steps(ms.L, 1);  /* ${MARK}: one step per pattern item tried */`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `const nospecials = function(p, l) {
+    for (let i=0; i<l; i++) {`,
+    replace: `const nospecials = function(p, l) {
+    hookline_steps(null, l >> 4);  /* ${MARK} */
+    for (let i=0; i<l; i++) {`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: `const find_subarray = function(arr, subarr, from_index) {
+    var i = from_index >>> 0,
+        sl = subarr.length;
+
+    if (sl === 0)
+        return i;
+
+    for (; (i = arr.indexOf(subarr[0], i)) !== -1; i++) {
+        if (luastring_eq(arr.subarray(i, i+sl), subarr))
+            return i;
+    }
+
+    return -1;
+};`,
+    replace: `const find_subarray = function(arr, subarr, from_index, L) {
+    var i = from_index >>> 0,
+        sl = subarr.length;
+
+    if (sl === 0)
+        return i;
+
+    /* ${MARK}: each candidate position costs a step plus the bytes compared there; the
+       bytes skipped by indexOf are charged at 1/64 (it runs natively) */
+    let hookline_last = i;
+    for (; (i = arr.indexOf(subarr[0], i)) !== -1; i++) {
+        hookline_steps(L, 1 + ((i - hookline_last) >> 6) + (arr.length - i >= sl ? sl >> 4 : 0));
+        hookline_last = i;
+        if (luastring_eq(arr.subarray(i, i+sl), subarr))
+            return i;
+    }
+    hookline_steps(L, (arr.length - hookline_last) >> 6);
+
+    return -1;
+};`,
+  },
+  {
+    file: "src/lstrlib.js",
+    find: "        let f = find_subarray(s.subarray(init - 1), p, 0);",
+    replace: `        let f = find_subarray(s.subarray(init - 1), p, 0, L);  /* ${MARK}: L */`,
   },
   {
     file: "src/luaconf.js",

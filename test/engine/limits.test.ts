@@ -2,6 +2,7 @@
 // still works afterwards.
 import { describe, expect, it } from "vitest";
 import { BUDGET_MESSAGE, MEMORY_MESSAGE, ScriptEngine } from "../../src/engine";
+import { exampleScripts, manifest } from "./examples";
 import { runOne } from "./helpers";
 
 const engine = new ScriptEngine();
@@ -42,6 +43,65 @@ describe("instruction budget", () => {
   });
 });
 
+// Pattern matching runs inside one VM instruction; the fengari patch charges its steps to a
+// budget of as many steps as the script's instruction budget.
+describe("pattern matching budget", () => {
+  const patternError = (source: string, budget?: number) => {
+    const span = expectError(source, BUDGET_MESSAGE, budget);
+    // stopped by the step budget, not by the count hook
+    expect(JSON.parse(span.attributes as string).instructions).toBeLessThan(10_000);
+  };
+  it("polynomial backtracking in find ends as 'instruction budget exceeded'", () =>
+    void patternError("local s = string.rep('a', 20000) return { data = { x = s:find('.-.-.-.-b') } }"));
+  it("match, gmatch and gsub are bounded too", () => {
+    patternError("return { data = { x = string.rep('a', 20000):match('a*a*a*a*b') } }");
+    patternError("for x in string.rep('a', 50000):gmatch('(a*)%1b') do end");
+    patternError("local s = string.rep('a', 100000) for i = 1, 1000 do s = s:gsub('a-b', 'x') end");
+  });
+  it("%b, long bracket classes and plain find are bounded", () => {
+    patternError("return { data = { x = string.rep('(', 100000):find('%b()') } }");
+    patternError(
+      "local c = '[' .. string.rep('b', 5000) .. 'a]*x' return { data = { x = string.rep('a', 50000):find(c) } }",
+    );
+    patternError("local s = string.rep('a', 1000000) while true do s:find('b', 1, true) end");
+  });
+  it("pcall cannot catch the budget error and keep matching", () => {
+    patternError(
+      "pcall(string.find, string.rep('a', 20000), '.-.-.-.-b') return { data = { d = ('x@y.com'):match('@(.*)') } }",
+    );
+  });
+  it("the step budget follows the instruction budget", () => {
+    const src =
+      "local s = string.rep('hello world ', 850) return { data = { n = select(2, s:gsub('%w+', '%0')) } }";
+    expect(runOne(src, {}, engine).result.data).toEqual({ n: 1700 });
+    patternError(src, 5000);
+  });
+  it("normal patterns still work, also right after an exhausted run", () => {
+    patternError("return { data = { x = string.rep('a', 20000):find('.-.-.-.-b') } }");
+    const email = runOne(
+      "return { data = { domain = string.match(ctx.email, '@([^@]+)$') } }",
+      { email: "ann@example.com" },
+      engine,
+    );
+    expect(email.result.data).toEqual({ domain: "example.com" });
+    const big = runOne(
+      `local s = string.rep("user=ann; ", 1024)
+       local out, n = s:gsub("(%w+)=(%w+)", "%2:%1")
+       local words = 0 for w in s:gmatch("%a+") do words = words + 1 end
+       return { data = { len = #out, n = n, words = words, first = out:sub(1, 9), at = s:find("ann;", 5000, true) } }`,
+      {},
+      engine,
+    );
+    expect(big.span.status).toBe("success");
+    expect(big.result.data).toEqual({ len: 10240, n: 1024, words: 2048, first: "ann:user;", at: 5006 });
+    for (const [name, context] of Object.entries(manifest.sample_contexts)) {
+      const { result } = engine.run({ triggerEvent: "before_signin", context, scripts: exampleScripts() });
+      expect(result.errors, name).toEqual([]);
+      expect(result.decision, name).toBe(name === "blocked" ? "block" : "allow");
+    }
+  });
+});
+
 describe("memory", () => {
   it("s = s .. s", () => void expectError("local s = 'x' while true do s = s .. s end", MEMORY_MESSAGE));
   it("string.rep huge", () => void expectError("return string.rep('x', 2000000000)", MEMORY_MESSAGE));
@@ -61,6 +121,7 @@ describe("memory", () => {
     void expectError(
       "local s = string.rep('a', 100000) for i = 1, 30 do s = s:gsub('a', 'aa') end",
       MEMORY_MESSAGE,
+      100_000_000, // with 1,000,000 the pattern step budget ends it first (~3 doublings)
     ));
   it("upper of a big string, kept many times", () =>
     void expectError(
