@@ -9,9 +9,9 @@ import { handleError, handleNotFound } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
 import { registerHealth } from "./routes/health";
 import { registerInternal } from "./routes/internal";
+import { registerScripts } from "./routes/scripts";
 import { registerStats } from "./routes/stats";
 import { registerTraces } from "./routes/traces";
-import { registerScripts } from "./routes/scripts";
 import { registerTriggers } from "./routes/triggers";
 import type { App, AppEnv } from "./types";
 import { API_VERSION } from "./version";
@@ -30,8 +30,16 @@ export function createApp(): App {
   registerScripts(app);
   registerTriggers(app);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "triggerToken", { type: "http", scheme: "bearer", description: "TRIGGER_TOKEN" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "triggerToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "TRIGGER_TOKEN",
+  });
   // The API description is not public either: every endpoint but /health needs a token.
   app.use("/openapi.json", requireToken("ADMIN_TOKEN"));
   app.doc31("/openapi.json", {

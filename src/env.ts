@@ -27,7 +27,14 @@ export const EnvSchema = z.object({
   REDACT_KEYS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : [])),
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((k) => k.trim())
+            .filter(Boolean)
+        : [],
+    ),
   /** Backoff before each retry of a failed trace flush, in ms, comma-separated. */
   TRACE_RETRY_DELAYS_MS: z
     .string()
@@ -60,9 +67,7 @@ export function loadConfig(env: object): ConfigResult {
     ? { ok: true, config: outcome.data }
     : {
         ok: false,
-        message: outcome.error.issues
-          .map((i) => `${i.path.join(".") || "env"}: ${i.message}`)
-          .join("; "),
+        message: outcome.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`).join("; "),
       };
   parsed.set(env, result);
   return result;

@@ -13,7 +13,10 @@ export function readDevVars(path = ".dev.vars"): Record<string, string> {
     if (!line || line.startsWith("#")) continue;
     const eq = line.indexOf("=");
     if (eq <= 0) continue;
-    const value = line.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2");
+    const value = line
+      .slice(eq + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, "$2");
     vars[line.slice(0, eq).trim()] = value;
   }
   return vars;

@@ -34,7 +34,10 @@ function readManifest(): Manifest {
 
 /** The example pipeline's manifest entries with their Lua source. */
 export function readExamples(): (ManifestEntry & { source: string })[] {
-  return readManifest().scripts.map((e) => ({ ...e, source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8") }));
+  return readManifest().scripts.map((e) => ({
+    ...e,
+    source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8"),
+  }));
 }
 
 /** The manifest's sample contexts: one the example pipeline allows, one it blocks. */
@@ -56,12 +59,22 @@ export async function seedExamples(url: string, authToken?: string): Promise<num
       const sha256 = createHash("sha256").update(e.source).digest("hex");
       return [
         db.insert(pipelineScripts).values({
-          id, name: e.name, description: e.description ?? null, triggerEvent: e.trigger_event,
-          layerIndex: e.layer_index, parallelIndex: e.parallel_index, enabled: true,
-          onError: e.on_error ?? "continue", instructionBudget: e.instruction_budget ?? 1_000_000,
-          currentVersion: 1, createdAt: now, updatedAt: now,
+          id,
+          name: e.name,
+          description: e.description ?? null,
+          triggerEvent: e.trigger_event,
+          layerIndex: e.layer_index,
+          parallelIndex: e.parallel_index,
+          enabled: true,
+          onError: e.on_error ?? "continue",
+          instructionBudget: e.instruction_budget ?? 1_000_000,
+          currentVersion: 1,
+          createdAt: now,
+          updatedAt: now,
         }),
-        db.insert(pipelineScriptVersions).values({ scriptId: id, version: 1, source: e.source, sha256, createdAt: now }),
+        db
+          .insert(pipelineScriptVersions)
+          .values({ scriptId: id, version: 1, source: e.source, sha256, createdAt: now }),
       ];
     });
     const [first, ...rest] = statements;

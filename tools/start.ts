@@ -6,17 +6,21 @@
  * then prints the URL and ready-to-paste curl lines. Ctrl-C stops everything (no orphan workerd).
  */
 import { mkdirSync } from "node:fs";
+import { readDevVars } from "./dev-vars";
 import { startLocalServer } from "./libsql-server/server";
 import { migrateDatabase } from "./migrate";
 import { readSampleContexts, seedExamples } from "./seed";
-import { readDevVars } from "./dev-vars";
 import { startWranglerDev } from "./wrangler-dev";
 
 const port = Number(process.env.PORT ?? 8787);
 const dbPort = Number(process.env.DB_PORT ?? 8080);
 
 mkdirSync(".data", { recursive: true });
-const db = await startLocalServer({ file: ".data/hookline.db", port: dbPort, log: (line) => console.log(`[db] ${line}`) });
+const db = await startLocalServer({
+  file: ".data/hookline.db",
+  port: dbPort,
+  log: (line) => console.log(`[db] ${line}`),
+});
 console.log(`local libSQL server: ${db.url} (file .data/hookline.db)`);
 await migrateDatabase(db.url);
 const seeded = await seedExamples(db.url);

@@ -33,7 +33,20 @@ export async function startWranglerDev(opts: {
   readyTimeoutMs?: number;
 }): Promise<WranglerDev> {
   const inspector = await freePort();
-  const args = ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(opts.port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false", "--log-level", "warn"];
+  const args = [
+    "wrangler",
+    "dev",
+    "--local",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(opts.port),
+    "--inspector-port",
+    String(inspector),
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+  ];
   for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
   args.push(...(opts.extraArgs ?? []));
   const child = spawn("npx", args, {

@@ -55,7 +55,10 @@ export const pipelineTraces = sqliteTable(
     createdAt: integer("created_at").notNull().default(nowMs),
   },
   (t) => [
-    check("pipeline_traces_id_hex", sql`length(${t.id}) = 32 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '00000000000000000000000000000000'`),
+    check(
+      "pipeline_traces_id_hex",
+      sql`length(${t.id}) = 32 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '00000000000000000000000000000000'`,
+    ),
     check("pipeline_traces_status", sql`${t.status} in ('success', 'blocked', 'error')`),
     check("pipeline_traces_decision", sql`${t.decision} in ('allow', 'block')`),
     index("trace_started_at_idx").on(t.startedAt, t.id),
@@ -90,7 +93,10 @@ export const pipelineSpans = sqliteTable(
     createdAt: integer("created_at").notNull().default(nowMs),
   },
   (t) => [
-    check("pipeline_spans_id_hex", sql`length(${t.id}) = 16 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '0000000000000000'`),
+    check(
+      "pipeline_spans_id_hex",
+      sql`length(${t.id}) = 16 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '0000000000000000'`,
+    ),
     check("pipeline_spans_status", sql`${t.status} in ('success', 'blocked', 'error', 'skipped')`),
     check("pipeline_spans_kind", sql`${t.kind} in ('INTERNAL', 'SERVER')`),
     index("span_trace_order_idx").on(t.traceId, t.layerIndex, t.parallelIndex),

@@ -57,7 +57,11 @@ export async function listEnabledScripts(db: Database): Promise<ScriptWithSource
     .from(pipelineScripts)
     .innerJoin(pipelineScriptVersions, currentVersionJoin)
     .where(eq(pipelineScripts.enabled, true))
-    .orderBy(asc(pipelineScripts.triggerEvent), asc(pipelineScripts.layerIndex), asc(pipelineScripts.parallelIndex));
+    .orderBy(
+      asc(pipelineScripts.triggerEvent),
+      asc(pipelineScripts.layerIndex),
+      asc(pipelineScripts.parallelIndex),
+    );
   return rows.map(flatten);
 }
 
@@ -68,7 +72,12 @@ export async function listScripts(db: Database, triggerEvent?: string): Promise<
     .from(pipelineScripts)
     .innerJoin(pipelineScriptVersions, currentVersionJoin)
     .where(triggerEvent ? eq(pipelineScripts.triggerEvent, triggerEvent) : undefined)
-    .orderBy(asc(pipelineScripts.triggerEvent), asc(pipelineScripts.layerIndex), asc(pipelineScripts.parallelIndex), asc(pipelineScripts.createdAt));
+    .orderBy(
+      asc(pipelineScripts.triggerEvent),
+      asc(pipelineScripts.layerIndex),
+      asc(pipelineScripts.parallelIndex),
+      asc(pipelineScripts.createdAt),
+    );
   return rows.map(flatten);
 }
 
@@ -99,12 +108,24 @@ export async function insertScript(db: Database, s: NewScript): Promise<void> {
       createdAt: s.now,
       updatedAt: s.now,
     }),
-    db.insert(pipelineScriptVersions).values({ scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now }),
+    db
+      .insert(pipelineScriptVersions)
+      .values({ scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now }),
   ]);
 }
 
 export type ScriptChanges = Partial<
-  Pick<ScriptRow, "name" | "description" | "triggerEvent" | "layerIndex" | "parallelIndex" | "enabled" | "onError" | "instructionBudget">
+  Pick<
+    ScriptRow,
+    | "name"
+    | "description"
+    | "triggerEvent"
+    | "layerIndex"
+    | "parallelIndex"
+    | "enabled"
+    | "onError"
+    | "instructionBudget"
+  >
 >;
 
 /**
@@ -123,13 +144,21 @@ export async function updateScript(
   const update = db
     .update(pipelineScripts)
     .set({ ...changes, currentVersion: version, updatedAt: now })
-    .where(and(eq(pipelineScripts.id, current.id), eq(pipelineScripts.currentVersion, current.currentVersion)));
+    .where(
+      and(eq(pipelineScripts.id, current.id), eq(pipelineScripts.currentVersion, current.currentVersion)),
+    );
   if (!newSource) {
     await update;
     return;
   }
   await db.batch([
-    db.insert(pipelineScriptVersions).values({ scriptId: current.id, version, source: newSource.source, sha256: newSource.sha256, createdAt: now }),
+    db.insert(pipelineScriptVersions).values({
+      scriptId: current.id,
+      version,
+      source: newSource.source,
+      sha256: newSource.sha256,
+      createdAt: now,
+    }),
     update,
   ]);
 }
@@ -144,7 +173,11 @@ export async function listVersions(db: Database, scriptId: string): Promise<Scri
 }
 
 /** One version of a script, or null. */
-export async function getVersion(db: Database, scriptId: string, version: number): Promise<ScriptVersionRow | null> {
+export async function getVersion(
+  db: Database,
+  scriptId: string,
+  version: number,
+): Promise<ScriptVersionRow | null> {
   const rows = await db
     .select()
     .from(pipelineScriptVersions)

@@ -26,8 +26,12 @@ export async function insertTraceRecords(db: Database, records: TraceRecord[]): 
   const traces = records.map((r) => r.trace);
   const spans = records.flatMap((r) => r.spans);
   const statements = [
-    ...chunks(traces, ROWS_PER_STATEMENT).map((rows) => db.insert(pipelineTraces).values(rows).onConflictDoNothing()),
-    ...chunks(spans, ROWS_PER_STATEMENT).map((rows) => db.insert(pipelineSpans).values(rows).onConflictDoNothing()),
+    ...chunks(traces, ROWS_PER_STATEMENT).map((rows) =>
+      db.insert(pipelineTraces).values(rows).onConflictDoNothing(),
+    ),
+    ...chunks(spans, ROWS_PER_STATEMENT).map((rows) =>
+      db.insert(pipelineSpans).values(rows).onConflictDoNothing(),
+    ),
   ];
   const [first, ...rest] = statements;
   if (!first) return;

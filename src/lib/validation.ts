@@ -17,7 +17,6 @@ export function fieldName(path: PropertyKey[], target?: string): string {
   return joined || target || "body";
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the hook is shared by routes of every shape
 export const validationHook: Hook<any, AppEnv, any, any> = (result, c) => {
   if (result.success) return;
   const issues = (result.error as { issues: ZodIssueLike[] }).issues;

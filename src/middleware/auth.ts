@@ -39,7 +39,10 @@ export function requireToken(name: TokenName): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const expected = c.get("config")[name];
     if (!expected) {
-      throw new ApiError("NOT_CONFIGURED", `${name} is not configured; this endpoint is disabled until it is set`);
+      throw new ApiError(
+        "NOT_CONFIGURED",
+        `${name} is not configured; this endpoint is disabled until it is set`,
+      );
     }
     const given = bearerToken(c.req.header("authorization"));
     if (given === null) {

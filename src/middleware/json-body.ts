@@ -22,7 +22,9 @@ export function jsonObjectBody(maxBytes: number): MiddlewareHandler<AppEnv>[] {
   const parse: MiddlewareHandler<AppEnv> = async (c, next) => {
     const type = c.req.header("content-type") ?? "";
     if (!JSON_TYPE.test(type)) {
-      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json", { field: "content-type" });
+      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json", {
+        field: "content-type",
+      });
     }
     let text: string;
     try {
@@ -38,7 +40,9 @@ export function jsonObjectBody(maxBytes: number): MiddlewareHandler<AppEnv>[] {
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       const kind = Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed;
-      throw new ApiError("VALIDATION_FAILED", `Request body must be a JSON object, got ${kind}`, { field: "body" });
+      throw new ApiError("VALIDATION_FAILED", `Request body must be a JSON object, got ${kind}`, {
+        field: "body",
+      });
     }
     c.set("rawBody", text);
     c.set("jsonBody", parsed as Record<string, unknown>);

@@ -25,7 +25,8 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const logger = createLogger(loaded.ok ? loaded.config.LOG_LEVEL : "info", { request_id: requestId });
     c.set("logger", logger);
     try {
-      if (!loaded.ok) throw new ApiError("CONFIG_INVALID", `Worker configuration is invalid: ${loaded.message}`);
+      if (!loaded.ok)
+        throw new ApiError("CONFIG_INVALID", `Worker configuration is invalid: ${loaded.message}`);
       c.set("config", loaded.config);
       c.set("db", createDatabase(loaded.config));
       await next();

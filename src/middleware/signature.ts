@@ -15,7 +15,13 @@ const encoder = new TextEncoder();
 
 /** Computes the `v1,<base64>` signature of a body at a timestamp. */
 export async function signBody(secret: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestamp}.${body}`));
   return `v1,${btoa(String.fromCharCode(...new Uint8Array(mac)))}`;
 }
@@ -28,11 +34,17 @@ export function verifySignature(): MiddlewareHandler<AppEnv> {
     const timestamp = c.req.header("webhook-timestamp");
     const signatures = c.req.header("webhook-signature");
     if (!timestamp || !signatures) {
-      throw new ApiError("UNAUTHORIZED", "Signed calls are required: missing webhook-timestamp or webhook-signature header");
+      throw new ApiError(
+        "UNAUTHORIZED",
+        "Signed calls are required: missing webhook-timestamp or webhook-signature header",
+      );
     }
     const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     if (!Number.isFinite(seconds) || Math.abs(Date.now() / 1000 - seconds) > SIGNATURE_TOLERANCE_S) {
-      throw new ApiError("UNAUTHORIZED", "webhook-timestamp is missing, malformed or more than 5 minutes off");
+      throw new ApiError(
+        "UNAUTHORIZED",
+        "webhook-timestamp is missing, malformed or more than 5 minutes off",
+      );
     }
     const expected = await signBody(secret, timestamp, c.get("rawBody"));
     let matched = false;

@@ -4,11 +4,11 @@
  * writer inside waitUntil. The database is never on the answer's path once the cache is warm.
  */
 import type { ScriptWithSource } from "../db/scripts-repo";
-import type { Config } from "../env";
 import { EngineInputError, ScriptEngine } from "../engine";
+import type { JsonObject, PipelineError, RunOutput, ScriptSpec } from "../engine/types";
+import type { Config } from "../env";
 import { ApiError } from "../errors";
 import { rootMessage } from "../lib/db-errors";
-import type { JsonObject, PipelineError, RunOutput, ScriptSpec } from "../engine/types";
 import { getTraceWriter } from "../tracing/registry";
 import { getScriptCache } from "./script-source";
 import { shouldStoreTrace } from "./trigger-input";
@@ -47,16 +47,27 @@ export interface TriggerCall {
  * Runs scripts through the engine with the configured redaction and field cap.
  * @throws ApiError VALIDATION_FAILED (field `context`) when the context cannot be given to Lua
  */
-export function runScripts(config: Config, call: TriggerCall, scripts: ScriptSpec[], extraErrors: PipelineError[] = []): RunOutput {
+export function runScripts(
+  config: Config,
+  call: TriggerCall,
+  scripts: ScriptSpec[],
+  extraErrors: PipelineError[] = [],
+): RunOutput {
   try {
     return runEngine(config, call, scripts, extraErrors);
   } catch (err) {
-    if (err instanceof EngineInputError) throw new ApiError("VALIDATION_FAILED", err.message, { field: "context" });
+    if (err instanceof EngineInputError)
+      throw new ApiError("VALIDATION_FAILED", err.message, { field: "context" });
     throw err;
   }
 }
 
-function runEngine(config: Config, call: TriggerCall, scripts: ScriptSpec[], extraErrors: PipelineError[]): RunOutput {
+function runEngine(
+  config: Config,
+  call: TriggerCall,
+  scripts: ScriptSpec[],
+  extraErrors: PipelineError[],
+): RunOutput {
   return getEngine().run({
     triggerEvent: call.event,
     context: call.context,
@@ -74,11 +85,19 @@ function runEngine(config: Config, call: TriggerCall, scripts: ScriptSpec[], ext
  * database is down), answers per FAIL_MODE: `closed` → status error, decision block;
  * `open` → status error, decision allow; either way the reason is in `errors`.
  */
-export async function runTrigger(config: Config, call: TriggerCall, waitUntil: (p: Promise<unknown>) => void): Promise<RunOutput> {
+export async function runTrigger(
+  config: Config,
+  call: TriggerCall,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<RunOutput> {
   let scripts: ScriptWithSource[] | null = null;
   let loadError: unknown = null;
   try {
-    scripts = await getScriptCache(config).scriptsFor(call.event, config.SCRIPT_CACHE_TTL_S * 1000, waitUntil);
+    scripts = await getScriptCache(config).scriptsFor(
+      call.event,
+      config.SCRIPT_CACHE_TTL_S * 1000,
+      waitUntil,
+    );
   } catch (err) {
     loadError = err;
   }

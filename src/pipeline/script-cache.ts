@@ -47,7 +47,11 @@ export class ScriptCache {
    * The enabled scripts of `event`. Throws only when there is no snapshot and loading fails.
    * @param waitUntil keeps a background refresh alive past the answer
    */
-  async scriptsFor(event: string, ttlMs: number, waitUntil: (p: Promise<unknown>) => void): Promise<ScriptWithSource[]> {
+  async scriptsFor(
+    event: string,
+    ttlMs: number,
+    waitUntil: (p: Promise<unknown>) => void,
+  ): Promise<ScriptWithSource[]> {
     const snap = this.snapshot;
     if (!snap) return (await this.refresh()).byEvent.get(event) ?? [];
     if (this.now() - snap.loadedAt >= ttlMs && !this.inflight) {

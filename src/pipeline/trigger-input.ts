@@ -17,15 +17,23 @@ function asIdentifier(value: unknown): string | null {
 /** `user.id`, else `user_id`, as a string (numbers are stringified), else null. */
 export function userIdOf(context: Record<string, unknown>): string | null {
   const user = context.user;
-  const nested = user && typeof user === "object" && !Array.isArray(user) ? (user as Record<string, unknown>).id : undefined;
+  const nested =
+    user && typeof user === "object" && !Array.isArray(user)
+      ? (user as Record<string, unknown>).id
+      : undefined;
   return asIdentifier(nested) ?? asIdentifier(context.user_id);
 }
 
 /** `ip` (or `request.ip`) from the context, else the address Cloudflare reports, else null. */
-export function requestIpOf(context: Record<string, unknown>, connectingIp: string | undefined): string | null {
+export function requestIpOf(
+  context: Record<string, unknown>,
+  connectingIp: string | undefined,
+): string | null {
   const request = context.request;
   const nested =
-    request && typeof request === "object" && !Array.isArray(request) ? (request as Record<string, unknown>).ip : undefined;
+    request && typeof request === "object" && !Array.isArray(request)
+      ? (request as Record<string, unknown>).ip
+      : undefined;
   return asIdentifier(context.ip) ?? asIdentifier(nested) ?? asIdentifier(connectingIp);
 }
 
@@ -33,7 +41,11 @@ export function requestIpOf(context: Record<string, unknown>, connectingIp: stri
  * Whether to store a finished trace: never with TRACING=off; blocked and error traces always;
  * successful ones with probability TRACE_SAMPLE_RATE.
  */
-export function shouldStoreTrace(status: TraceStatus, config: Pick<Config, "TRACING" | "TRACE_SAMPLE_RATE">, random: () => number = Math.random): boolean {
+export function shouldStoreTrace(
+  status: TraceStatus,
+  config: Pick<Config, "TRACING" | "TRACE_SAMPLE_RATE">,
+  random: () => number = Math.random,
+): boolean {
   if (config.TRACING === "off") return false;
   if (status !== "success") return true;
   return config.TRACE_SAMPLE_RATE >= 1 || random() < config.TRACE_SAMPLE_RATE;

@@ -16,8 +16,14 @@ const route = createRoute({
   tags: ["health"],
   summary: "Liveness and database reachability",
   responses: {
-    200: { description: "Worker and database are up", content: { "application/json": { schema: HealthSchema } } },
-    503: { description: "The database is unreachable", content: { "application/json": { schema: HealthSchema } } },
+    200: {
+      description: "Worker and database are up",
+      content: { "application/json": { schema: HealthSchema } },
+    },
+    503: {
+      description: "The database is unreachable",
+      content: { "application/json": { schema: HealthSchema } },
+    },
   },
 });
 

@@ -1,6 +1,7 @@
 /** Turns script rows into the API's snake_case shapes. */
-import type { ScriptWithSource } from "../db/scripts-repo";
+
 import type { ScriptVersionRow } from "../db/schema";
+import type { ScriptWithSource } from "../db/scripts-repo";
 
 export function presentScript(s: ScriptWithSource) {
   return {

@@ -4,8 +4,8 @@
  * 422 and its line and message; an enabled script cannot share a slot (event, layer, parallel).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { checkSource } from "../engine";
 import * as repo from "../db/scripts-repo";
+import { checkSource } from "../engine";
 import { ApiError } from "../errors";
 import { isUniqueViolation } from "../lib/db-errors";
 import { sha256Hex } from "../lib/hash";
@@ -13,7 +13,7 @@ import { randomHex } from "../lib/hex";
 import { requireToken } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { getScriptCache } from "../pipeline/script-source";
-import { ADMIN_SECURITY, errorResponses, EventName } from "../schemas/common";
+import { ADMIN_SECURITY, EventName, errorResponses } from "../schemas/common";
 import {
   CreateScriptBody,
   ScriptIdParam,
@@ -53,44 +53,93 @@ async function loadOr404(db: Parameters<typeof repo.getScript>[0], id: string) {
 
 function slotConflict(err: unknown): never {
   if (isUniqueViolation(err)) {
-    throw new ApiError("CONFLICT", "Another enabled script already holds this trigger_event/layer_index/parallel_index slot, or the script changed concurrently", { field: "parallel_index" });
+    throw new ApiError(
+      "CONFLICT",
+      "Another enabled script already holds this trigger_event/layer_index/parallel_index slot, or the script changed concurrently",
+      { field: "parallel_index" },
+    );
   }
   throw err;
 }
 
 const create = createRoute({
-  ...base, method: "post", path: "/v1/scripts", summary: "Create a script (version 1)", middleware: adminJson,
+  ...base,
+  method: "post",
+  path: "/v1/scripts",
+  summary: "Create a script (version 1)",
+  middleware: adminJson,
   request: { body: { required: true, content: { "application/json": { schema: CreateScriptBody } } } },
   responses: { 201: json(ScriptSchema, "Created"), ...errorResponses(400, 401, 409, 413, 415, 422) },
 });
 const list = createRoute({
-  ...base, method: "get", path: "/v1/scripts", summary: "List scripts", middleware: admin,
+  ...base,
+  method: "get",
+  path: "/v1/scripts",
+  summary: "List scripts",
+  middleware: admin,
   request: { query: z.object({ trigger_event: EventName.optional() }) },
-  responses: { 200: json(z.object({ scripts: z.array(ScriptSchema) }), "Scripts"), ...errorResponses(400, 401) },
+  responses: {
+    200: json(z.object({ scripts: z.array(ScriptSchema) }), "Scripts"),
+    ...errorResponses(400, 401),
+  },
 });
 const read = createRoute({
-  ...base, method: "get", path: "/v1/scripts/{id}", summary: "Read a script", middleware: admin,
+  ...base,
+  method: "get",
+  path: "/v1/scripts/{id}",
+  summary: "Read a script",
+  middleware: admin,
   request: { params: ScriptIdParam },
   responses: { 200: json(ScriptSchema, "The script"), ...errorResponses(400, 401, 404) },
 });
 const update = createRoute({
-  ...base, method: "put", path: "/v1/scripts/{id}", summary: "Update a script (a new source makes a new version)", middleware: adminJson,
-  request: { params: ScriptIdParam, body: { required: true, content: { "application/json": { schema: UpdateScriptBody } } } },
+  ...base,
+  method: "put",
+  path: "/v1/scripts/{id}",
+  summary: "Update a script (a new source makes a new version)",
+  middleware: adminJson,
+  request: {
+    params: ScriptIdParam,
+    body: { required: true, content: { "application/json": { schema: UpdateScriptBody } } },
+  },
   responses: { 200: json(ScriptSchema, "Updated"), ...errorResponses(400, 401, 404, 409, 413, 415, 422) },
 });
 const disable = createRoute({
-  ...base, method: "delete", path: "/v1/scripts/{id}", summary: "Disable a script (its versions stay)", middleware: admin,
+  ...base,
+  method: "delete",
+  path: "/v1/scripts/{id}",
+  summary: "Disable a script (its versions stay)",
+  middleware: admin,
   request: { params: ScriptIdParam },
   responses: { 200: json(ScriptSchema, "Disabled"), ...errorResponses(400, 401, 404) },
 });
 const versions = createRoute({
-  ...base, method: "get", path: "/v1/scripts/{id}/versions", summary: "List a script's versions", middleware: admin,
+  ...base,
+  method: "get",
+  path: "/v1/scripts/{id}/versions",
+  summary: "List a script's versions",
+  middleware: admin,
   request: { params: ScriptIdParam },
-  responses: { 200: json(z.object({ versions: z.array(ScriptVersionSchema) }), "Versions, oldest first"), ...errorResponses(400, 401, 404) },
+  responses: {
+    200: json(z.object({ versions: z.array(ScriptVersionSchema) }), "Versions, oldest first"),
+    ...errorResponses(400, 401, 404),
+  },
 });
 const version = createRoute({
-  ...base, method: "get", path: "/v1/scripts/{id}/versions/{version}", summary: "Read one version with its source", middleware: admin,
-  request: { params: ScriptIdParam.extend({ version: z.coerce.number().int().min(1).openapi({ param: { name: "version", in: "path" } }) }) },
+  ...base,
+  method: "get",
+  path: "/v1/scripts/{id}/versions/{version}",
+  summary: "Read one version with its source",
+  middleware: admin,
+  request: {
+    params: ScriptIdParam.extend({
+      version: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .openapi({ param: { name: "version", in: "path" } }),
+    }),
+  },
   responses: { 200: json(ScriptVersionSchema, "The version"), ...errorResponses(400, 401, 404) },
 });
 
@@ -102,10 +151,18 @@ export function registerScripts(app: App): void {
     const now = Date.now();
     await repo
       .insertScript(c.var.db, {
-        id, name: body.name, description: body.description ?? null, triggerEvent: body.trigger_event,
-        layerIndex: body.layer_index, parallelIndex: body.parallel_index, enabled: body.enabled,
-        onError: body.on_error, instructionBudget: body.instruction_budget,
-        source: body.source, sha256: await sha256Hex(body.source), now,
+        id,
+        name: body.name,
+        description: body.description ?? null,
+        triggerEvent: body.trigger_event,
+        layerIndex: body.layer_index,
+        parallelIndex: body.parallel_index,
+        enabled: body.enabled,
+        onError: body.on_error,
+        instructionBudget: body.instruction_budget,
+        source: body.source,
+        sha256: await sha256Hex(body.source),
+        now,
       })
       .catch(slotConflict);
     getScriptCache(c.var.config).invalidate();
@@ -117,7 +174,9 @@ export function registerScripts(app: App): void {
     return c.json({ scripts: scripts.map(presentScript) }, 200);
   });
 
-  app.openapi(read, async (c) => c.json(presentScript(await loadOr404(c.var.db, c.req.valid("param").id)), 200));
+  app.openapi(read, async (c) =>
+    c.json(presentScript(await loadOr404(c.var.db, c.req.valid("param").id)), 200),
+  );
 
   app.openapi(update, async (c) => {
     const { id } = c.req.valid("param");
@@ -130,9 +189,14 @@ export function registerScripts(app: App): void {
       if (sha256 !== current.sha256) newSource = { source: body.source, sha256 };
     }
     const changes: repo.ScriptChanges = {
-      name: body.name, description: body.description, triggerEvent: body.trigger_event,
-      layerIndex: body.layer_index, parallelIndex: body.parallel_index, enabled: body.enabled,
-      onError: body.on_error, instructionBudget: body.instruction_budget,
+      name: body.name,
+      description: body.description,
+      triggerEvent: body.trigger_event,
+      layerIndex: body.layer_index,
+      parallelIndex: body.parallel_index,
+      enabled: body.enabled,
+      onError: body.on_error,
+      instructionBudget: body.instruction_budget,
     };
     for (const key of Object.keys(changes) as (keyof repo.ScriptChanges)[]) {
       if (changes[key] === undefined) delete changes[key];

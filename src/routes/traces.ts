@@ -4,7 +4,6 @@
  * document that can be piped to a collector's `/v1/traces`).
  */
 import { createRoute, type z } from "@hono/zod-openapi";
-import { API_VERSION } from "../version";
 import { getTraceWithSpans, listTraces, spansOfTraces } from "../db/trace-queries";
 import { ApiError } from "../errors";
 import { encodeCursor } from "../lib/time-params";
@@ -19,6 +18,7 @@ import {
   TraceListResponse,
 } from "../schemas/traces";
 import type { App } from "../types";
+import { API_VERSION } from "../version";
 import { presentTraceDetail, presentTraceSummary, toPageQuery } from "./traces-presenter";
 
 /** Response header carrying the bulk export's next cursor (absent on the last page). */

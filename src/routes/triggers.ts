@@ -15,7 +15,15 @@ import { verifySignature } from "../middleware/signature";
 import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
 import { ADMIN_SECURITY, errorResponses, TRIGGER_SECURITY } from "../schemas/common";
-import { DryRunBody, DryRunResult, EventParam, MAX_CONTEXT_BYTES, TriggerContext, TriggerResult, TriggerSummary } from "../schemas/triggers";
+import {
+  DryRunBody,
+  DryRunResult,
+  EventParam,
+  MAX_CONTEXT_BYTES,
+  TriggerContext,
+  TriggerResult,
+  TriggerSummary,
+} from "../schemas/triggers";
 import type { App } from "../types";
 import { assertCompiles } from "./scripts";
 import { presentResult, presentSpan } from "./trigger-presenter";
@@ -29,9 +37,15 @@ const trigger = createRoute({
   summary: "Run a trigger's scripts and answer allow / block",
   security: TRIGGER_SECURITY,
   middleware: [requireToken("TRIGGER_TOKEN"), ...jsonObjectBody(MAX_CONTEXT_BYTES), verifySignature()],
-  request: { params: EventParam, body: { required: true, content: { "application/json": { schema: TriggerContext } } } },
+  request: {
+    params: EventParam,
+    body: { required: true, content: { "application/json": { schema: TriggerContext } } },
+  },
   responses: {
-    200: { description: "The decision (a block is a 200 too)", content: { "application/json": { schema: TriggerResult } } },
+    200: {
+      description: "The decision (a block is a 200 too)",
+      content: { "application/json": { schema: TriggerResult } },
+    },
     ...errorResponses(400, 401, 413, 415, 500),
   },
 });
@@ -43,9 +57,15 @@ const dryRun = createRoute({
   summary: "Run a trigger with draft scripts; spans inline, nothing stored",
   security: ADMIN_SECURITY,
   middleware: [requireToken("ADMIN_TOKEN"), ...jsonObjectBody(1024 * 1024)],
-  request: { params: EventParam, body: { required: true, content: { "application/json": { schema: DryRunBody } } } },
+  request: {
+    params: EventParam,
+    body: { required: true, content: { "application/json": { schema: DryRunBody } } },
+  },
   responses: {
-    200: { description: "What the trigger would answer, with its spans", content: { "application/json": { schema: DryRunResult } } },
+    200: {
+      description: "What the trigger would answer, with its spans",
+      content: { "application/json": { schema: DryRunResult } },
+    },
     ...errorResponses(400, 401, 413, 415, 422),
   },
 });
@@ -58,7 +78,10 @@ const listTriggers = createRoute({
   security: ADMIN_SECURITY,
   middleware: [requireToken("ADMIN_TOKEN")],
   responses: {
-    200: { description: "Triggers", content: { "application/json": { schema: z.object({ triggers: z.array(TriggerSummary) }) } } },
+    200: {
+      description: "Triggers",
+      content: { "application/json": { schema: z.object({ triggers: z.array(TriggerSummary) }) } },
+    },
     ...errorResponses(401),
   },
 });
@@ -124,7 +147,12 @@ export function registerTriggers(app: App): void {
       ? []
       : (await repo.listScripts(c.var.db, event)).filter((s) => s.enabled && !replaced.has(s.id)).map(toSpec);
     const context = body.context as JsonObject;
-    const call = { event, context, userId: userIdOf(context), requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")) };
+    const call = {
+      event,
+      context,
+      userId: userIdOf(context),
+      requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
+    };
     const run = runScripts(c.var.config, call, [...saved, ...drafts]);
     return c.json({ ...presentResult(run), stored: false as const, spans: run.spans.map(presentSpan) }, 200);
   });

@@ -43,7 +43,9 @@ export function errorResponses(...statuses: (400 | 401 | 404 | 409 | 413 | 415 |
     500: "Server misconfigured or internal error",
     503: "Database unavailable",
   };
-  return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? "Error", content: errorContent }]));
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s] ?? "Error", content: errorContent }]),
+  );
 }
 
 /** Bearer-token security requirement names, declared on the document in app.ts. */

@@ -10,7 +10,10 @@ const budget = z.number().int().min(1_000).max(100_000_000);
 const source = z
   .string()
   .min(1, "must not be empty")
-  .refine((s) => new TextEncoder().encode(s).length <= MAX_SOURCE_BYTES, `must be at most ${MAX_SOURCE_BYTES} bytes`);
+  .refine(
+    (s) => new TextEncoder().encode(s).length <= MAX_SOURCE_BYTES,
+    `must be at most ${MAX_SOURCE_BYTES} bytes`,
+  );
 const name = z.string().trim().min(1, "must not be empty").max(100);
 
 export const CreateScriptBody = z
@@ -23,7 +26,9 @@ export const CreateScriptBody = z
     enabled: z.boolean().default(true),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: budget.default(DEFAULT_INSTRUCTION_BUDGET),
-    source: source.openapi({ example: 'if ctx.country == "KP" then return { block = true, reason = "country" } end' }),
+    source: source.openapi({
+      example: 'if ctx.country == "KP" then return { block = true, reason = "country" } end',
+    }),
   })
   .strict()
   .openapi("CreateScript");

@@ -7,11 +7,14 @@ export const MAX_CONTEXT_BYTES = 64 * 1024;
 
 export const EventParam = z.object({ event: EventName.openapi({ param: { name: "event", in: "path" } }) });
 
-export const TriggerContext = z
-  .record(z.string(), z.unknown())
-  .openapi("TriggerContext", {
-    example: { user: { id: "u_1", email: "ada@example.com" }, ip: "203.0.113.7", country: "GB", device: { id: "d_1", known: true } },
-  });
+export const TriggerContext = z.record(z.string(), z.unknown()).openapi("TriggerContext", {
+  example: {
+    user: { id: "u_1", email: "ada@example.com" },
+    ip: "203.0.113.7",
+    country: "GB",
+    device: { id: "d_1", known: true },
+  },
+});
 
 export const TriggerResult = z
   .object({
@@ -20,7 +23,9 @@ export const TriggerResult = z
     decision: z.enum(["allow", "block"]),
     data: z.record(z.string(), z.unknown()),
     blocked_by: z.object({ script_id: z.string(), name: z.string(), reason: z.string() }).optional(),
-    errors: z.array(z.object({ script_id: z.string().nullable(), name: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(z.object({ script_id: z.string().nullable(), name: z.string(), message: z.string() }))
+      .optional(),
     duration_ms: z.number(),
   })
   .openapi("TriggerResult");

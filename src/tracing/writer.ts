@@ -92,7 +92,8 @@ export class TraceWriter {
       }
       try {
         await this.opts.write(records);
-        if (attempt > 0) this.opts.logger.warn("trace_write_recovered", { attempts: attempt + 1, traces: records.length });
+        if (attempt > 0)
+          this.opts.logger.warn("trace_write_recovered", { attempts: attempt + 1, traces: records.length });
         return;
       } catch (err) {
         lastError = err;

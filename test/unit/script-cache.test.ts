@@ -24,9 +24,15 @@ function harness(initial: ScriptWithSource[]) {
     get loads() {
       return loads;
     },
-    advance: (ms: number) => void (now += ms),
-    setRows: (r: ScriptWithSource[]) => void (rows = r),
-    setFail: (f: boolean) => void (fail = f),
+    advance: (ms: number) => {
+      now += ms;
+    },
+    setRows: (r: ScriptWithSource[]) => {
+      rows = r;
+    },
+    setFail: (f: boolean) => {
+      fail = f;
+    },
     ids: async (event = "before_signin") =>
       (await cache.scriptsFor(event, 10_000, (p) => void background.push(p))).map((s) => s.id),
     settle: () => Promise.all(background.splice(0)),

@@ -10,7 +10,8 @@ function record(id: string): TraceRecord {
 
 function memoryLogger() {
   const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push({ level, msg, fields });
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    lines.push({ level, msg, fields });
   const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
   return { logger, lines };
 }
@@ -74,11 +75,18 @@ describe("TraceWriter", () => {
       flushIntervalMs: 1,
       retryDelaysMs: [1, 1],
     });
-    const rec = { trace: { id: "t1", triggerEvent: "before_signin" } as TraceRecord["trace"], spans: [{ id: "s1" } as TraceRecord["spans"][number]] };
+    const rec = {
+      trace: { id: "t1", triggerEvent: "before_signin" } as TraceRecord["trace"],
+      spans: [{ id: "s1" } as TraceRecord["spans"][number]],
+    };
     await expect(Promise.all([writer.enqueue(rec), writer.enqueue(record("t2"))])).resolves.toBeDefined();
     expect(calls).toBe(3);
     const failed = lines.filter((l) => l.msg === "trace_write_failed");
-    expect(failed.map((l) => (l.fields?.trace as any).id)).toEqual(["t1", "t2"]);
-    expect(failed[0]?.fields).toMatchObject({ attempts: 3, error: "connection refused", trace: { id: "t1", triggerEvent: "before_signin", spans: [{ id: "s1" }] } });
+    expect(failed.map((l) => (l.fields?.trace as { id: string } | undefined)?.id)).toEqual(["t1", "t2"]);
+    expect(failed[0]?.fields).toMatchObject({
+      attempts: 3,
+      error: "connection refused",
+      trace: { id: "t1", triggerEvent: "before_signin", spans: [{ id: "s1" }] },
+    });
   });
 });

@@ -30,7 +30,13 @@ describe("app", () => {
     });
     const requestLines = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
     expect(requestLines).toHaveLength(1);
-    expect(requestLines[0]).toMatchObject({ level: "info", method: "POST", path: "/v1/scripts/scr_x", status: 404, outcome: "client_error" });
+    expect(requestLines[0]).toMatchObject({
+      level: "info",
+      method: "POST",
+      path: "/v1/scripts/scr_x",
+      status: 404,
+      outcome: "client_error",
+    });
     expect(typeof requestLines[0].duration_ms).toBe("number");
     expect(lines.join("\n")).not.toContain("hunter2");
     expect(lines.join("\n")).not.toContain("test-admin-token");
@@ -47,7 +53,16 @@ describe("app", () => {
     const { status, body } = await admin("GET", "/openapi.json");
     expect(status).toBe(200);
     expect(body.openapi).toBe("3.1.0");
-    for (const path of ["/health", "/v1/scripts", "/v1/scripts/{id}", "/v1/scripts/{id}/versions", "/v1/scripts/{id}/versions/{version}", "/v1/triggers", "/v1/triggers/{event}", "/v1/triggers/{event}/dry-run"]) {
+    for (const path of [
+      "/health",
+      "/v1/scripts",
+      "/v1/scripts/{id}",
+      "/v1/scripts/{id}/versions",
+      "/v1/scripts/{id}/versions/{version}",
+      "/v1/triggers",
+      "/v1/triggers/{event}",
+      "/v1/triggers/{event}/dry-run",
+    ]) {
       expect(Object.keys(body.paths)).toContain(path);
     }
     expect(body.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });

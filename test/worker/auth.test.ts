@@ -36,14 +36,22 @@ describe("access", () => {
       const res = await call("POST", "/v1/triggers/before_signin", { headers, json: {} });
       expect(res.status).toBe(401);
     }
-    expect((await call("POST", `/v1/triggers/${unique("ev")}`, { headers: TRIGGER, json: {} })).status).toBe(200);
+    expect((await call("POST", `/v1/triggers/${unique("ev")}`, { headers: TRIGGER, json: {} })).status).toBe(
+      200,
+    );
   });
 
   it("an unconfigured secret disables its endpoints instead of running open", async () => {
     const noAdmin = await callWithEnv({ ADMIN_TOKEN: undefined }, "GET", "/v1/scripts", { headers: ADMIN });
     expect(noAdmin.status).toBe(500);
-    expect(((await noAdmin.json()) as any).error).toMatchObject({ code: "NOT_CONFIGURED", message: expect.stringContaining("ADMIN_TOKEN") });
-    const noTrigger = await callWithEnv({ TRIGGER_TOKEN: undefined }, "POST", "/v1/triggers/before_signin", { headers: TRIGGER, json: {} });
+    expect(((await noAdmin.json()) as any).error).toMatchObject({
+      code: "NOT_CONFIGURED",
+      message: expect.stringContaining("ADMIN_TOKEN"),
+    });
+    const noTrigger = await callWithEnv({ TRIGGER_TOKEN: undefined }, "POST", "/v1/triggers/before_signin", {
+      headers: TRIGGER,
+      json: {},
+    });
     expect(noTrigger.status).toBe(500);
     expect(((await noTrigger.json()) as any).error.message).toContain("TRIGGER_TOKEN");
   });
@@ -51,7 +59,10 @@ describe("access", () => {
   it("a missing or malformed database binding is a clear 500, not a crash", async () => {
     const missing = await callWithEnv({ TURSO_DATABASE_URL: undefined }, "GET", "/health");
     expect(missing.status).toBe(500);
-    expect(((await missing.json()) as any).error).toMatchObject({ code: "CONFIG_INVALID", message: expect.stringContaining("TURSO_DATABASE_URL") });
+    expect(((await missing.json()) as any).error).toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringContaining("TURSO_DATABASE_URL"),
+    });
     const malformed = await callWithEnv({ FAIL_MODE: "sometimes" }, "GET", "/health");
     expect(((await malformed.json()) as any).error.message).toContain("FAIL_MODE");
   });
@@ -71,7 +82,9 @@ describe("access", () => {
       const ts = now();
       const sig = await signBody(secret, ts, body);
       expect((await post({ "webhook-timestamp": ts, "webhook-signature": sig })).status).toBe(200);
-      expect((await post({ "webhook-timestamp": ts, "webhook-signature": `v1,AAAA ${sig}` })).status).toBe(200);
+      expect((await post({ "webhook-timestamp": ts, "webhook-signature": `v1,AAAA ${sig}` })).status).toBe(
+        200,
+      );
     });
 
     it("rejects missing, wrong, stale and future signatures with 401", async () => {

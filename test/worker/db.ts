@@ -11,7 +11,10 @@ export async function storedTrace(id: string) {
 
 /** Ids of the stored traces of one trigger event. */
 export async function tracesForEvent(event: string): Promise<string[]> {
-  const rows = await testDb().select({ id: pipelineTraces.id }).from(pipelineTraces).where(eq(pipelineTraces.triggerEvent, event));
+  const rows = await testDb()
+    .select({ id: pipelineTraces.id })
+    .from(pipelineTraces)
+    .where(eq(pipelineTraces.triggerEvent, event));
   return rows.map((r) => r.id);
 }
 
@@ -33,7 +36,10 @@ export function waitForTrace(id: string, timeoutMs = 5000) {
 export async function countStored(ids: string[]): Promise<number> {
   let n = 0;
   for (let i = 0; i < ids.length; i += 200) {
-    const rows = await testDb().select({ id: pipelineTraces.id }).from(pipelineTraces).where(inArray(pipelineTraces.id, ids.slice(i, i + 200)));
+    const rows = await testDb()
+      .select({ id: pipelineTraces.id })
+      .from(pipelineTraces)
+      .where(inArray(pipelineTraces.id, ids.slice(i, i + 200)));
     n += rows.length;
   }
   return n;

@@ -1,22 +1,47 @@
 // The dry run: drafts alone or over the saved scripts, spans inline, nothing stored.
 import { describe, expect, it } from "vitest";
-import { admin, unique } from "./helpers";
 import { tracesForEvent } from "./db";
+import { admin, unique } from "./helpers";
 
 async function savedPipeline() {
   const event = unique("dry");
-  const { body: geo } = await admin("POST", "/v1/scripts", { name: "Geo", trigger_event: event, layer_index: 0, parallel_index: 0, source: 'if ctx.country == "KP" then return { block = true, reason = "geo" } end' });
-  await admin("POST", "/v1/scripts", { name: "Tag", trigger_event: event, layer_index: 1, parallel_index: 0, source: "return { data = { tagged = true } }" });
+  const { body: geo } = await admin("POST", "/v1/scripts", {
+    name: "Geo",
+    trigger_event: event,
+    layer_index: 0,
+    parallel_index: 0,
+    source: 'if ctx.country == "KP" then return { block = true, reason = "geo" } end',
+  });
+  await admin("POST", "/v1/scripts", {
+    name: "Tag",
+    trigger_event: event,
+    layer_index: 1,
+    parallel_index: 0,
+    source: "return { data = { tagged = true } }",
+  });
   return { event, geo };
 }
 
 describe("POST /v1/triggers/:event/dry-run", () => {
   it("runs the saved scripts plus a draft, answers with spans, and stores nothing", async () => {
     const { event } = await savedPipeline();
-    const draft = { name: "Draft", layer_index: 1, parallel_index: 1, source: "return { data = { draft = prev.tagged == nil } }" };
-    const res = await admin("POST", `/v1/triggers/${event}/dry-run`, { context: { country: "GB" }, scripts: [draft] });
+    const draft = {
+      name: "Draft",
+      layer_index: 1,
+      parallel_index: 1,
+      source: "return { data = { draft = prev.tagged == nil } }",
+    };
+    const res = await admin("POST", `/v1/triggers/${event}/dry-run`, {
+      context: { country: "GB" },
+      scripts: [draft],
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: "success", decision: "allow", data: { tagged: true, draft: true }, stored: false });
+    expect(res.body).toMatchObject({
+      status: "success",
+      decision: "allow",
+      data: { tagged: true, draft: true },
+      stored: false,
+    });
     expect(res.body.spans.map((s: any) => [s.name, s.status])).toEqual([
       ["Geo", "success"],
       ["Tag", "success"],
@@ -42,7 +67,14 @@ describe("POST /v1/triggers/:event/dry-run", () => {
     const res = await admin("POST", `/v1/triggers/${event}/dry-run`, {
       context: {},
       only_drafts: true,
-      scripts: [{ name: "Alone", layer_index: 0, parallel_index: 0, source: 'return { block = true, reason = "alone" }' }],
+      scripts: [
+        {
+          name: "Alone",
+          layer_index: 0,
+          parallel_index: 0,
+          source: 'return { block = true, reason = "alone" }',
+        },
+      ],
     });
     expect(res.body).toMatchObject({ decision: "block", blocked_by: { name: "Alone", reason: "alone" } });
     expect(res.body.spans).toHaveLength(1);
@@ -50,13 +82,22 @@ describe("POST /v1/triggers/:event/dry-run", () => {
 
   it("refuses a draft that does not compile with 422 naming it, and bad drafts with 400", async () => {
     const { event } = await savedPipeline();
-    const broken = await admin("POST", `/v1/triggers/${event}/dry-run`, { context: {}, scripts: [{ name: "ok", layer_index: 0, parallel_index: 1, source: "return {}" }, { name: "bad", layer_index: 0, parallel_index: 2, source: "return {" }] });
+    const broken = await admin("POST", `/v1/triggers/${event}/dry-run`, {
+      context: {},
+      scripts: [
+        { name: "ok", layer_index: 0, parallel_index: 1, source: "return {}" },
+        { name: "bad", layer_index: 0, parallel_index: 2, source: "return {" },
+      ],
+    });
     expect(broken.status).toBe(422);
     expect(broken.body.error.field).toBe("scripts.1.source");
     const missing = await admin("POST", `/v1/triggers/${event}/dry-run`, { scripts: [] });
     expect(missing.status).toBe(400);
     expect(missing.body.error.field).toBe("context");
-    const badLayer = await admin("POST", `/v1/triggers/${event}/dry-run`, { context: {}, scripts: [{ name: "x", layer_index: "0", parallel_index: 0, source: "return {}" }] });
+    const badLayer = await admin("POST", `/v1/triggers/${event}/dry-run`, {
+      context: {},
+      scripts: [{ name: "x", layer_index: "0", parallel_index: 0, source: "return {}" }],
+    });
     expect(badLayer.body.error.field).toBe("scripts.0.layer_index");
   });
 });

@@ -1,19 +1,28 @@
 // The database failing while triggers run: the answer does not change, traces are retried and
 // arrive exactly once after the fault clears, or reach the log as full JSON lines.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, call, callWithEnv, dbControl, eventually, TRIGGER, unique } from "./helpers";
 import { countStored, storedSpans, waitForTrace } from "./db";
+import { admin, call, callWithEnv, dbControl, eventually, TRIGGER, unique } from "./helpers";
 
 async function warmEvent() {
   const event = unique("fault");
-  await admin("POST", "/v1/scripts", { name: "geo", trigger_event: event, layer_index: 0, parallel_index: 0, source: 'if ctx.country == "KP" then return { block = true, reason = "geo" } end return { data = { ok = true } }' });
+  await admin("POST", "/v1/scripts", {
+    name: "geo",
+    trigger_event: event,
+    layer_index: 0,
+    parallel_index: 0,
+    source:
+      'if ctx.country == "KP" then return { block = true, reason = "geo" } end return { data = { ok = true } }',
+  });
   const warm = await fire(event, "GB");
   await waitForTrace(warm.trace_id);
   return event;
 }
 
 const fire = (event: string, country: string) =>
-  call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: { user: { id: "u" }, country } }).then(async (r) => (await r.json()) as any);
+  call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: { user: { id: "u" }, country } }).then(
+    async (r) => (await r.json()) as any,
+  );
 
 function failedTraceLines(spy: { mock: { calls: unknown[][] } }) {
   return spy.mock.calls
@@ -37,14 +46,20 @@ describe.each([
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     await dbControl.fault(mode);
     const faulty = [await fire(event, "GB"), await fire(event, "KP")];
-    expect(faulty.map((a) => [a.status, a.decision, a.data, a.blocked_by])).toEqual(healthy.map((a) => [a.status, a.decision, a.data, a.blocked_by]));
+    expect(faulty.map((a) => [a.status, a.decision, a.data, a.blocked_by])).toEqual(
+      healthy.map((a) => [a.status, a.decision, a.data, a.blocked_by]),
+    );
     const ids = faulty.map((a) => a.trace_id);
     const lines = await eventually(async () => {
       const found = failedTraceLines(spy).filter((l) => ids.includes(l.trace.id));
       return found.length === 2 ? found : undefined;
     });
     for (const line of lines) {
-      expect(line).toMatchObject({ level: "error", attempts: 4, trace: { triggerEvent: event, spans: [expect.objectContaining({ name: "geo" })] } });
+      expect(line).toMatchObject({
+        level: "error",
+        attempts: 4,
+        trace: { triggerEvent: event, spans: [expect.objectContaining({ name: "geo" })] },
+      });
     }
     await dbControl.fault("none");
     expect(await countStored(ids)).toBe(0);
@@ -81,7 +96,11 @@ describe("a cold isolate whose database is down", () => {
   const dead = { TURSO_DATABASE_URL: "http://127.0.0.1:9" };
 
   it("blocks with status error under FAIL_MODE=closed (the default), saying why", async () => {
-    const res = await callWithEnv(dead, "POST", `/v1/triggers/${unique("cold")}`, { headers: TRIGGER, json: {}, waitForBackground: false });
+    const res = await callWithEnv(dead, "POST", `/v1/triggers/${unique("cold")}`, {
+      headers: TRIGGER,
+      json: {},
+      waitForBackground: false,
+    });
     const body: any = await res.json();
     expect(res.status).toBe(200);
     expect(body).toMatchObject({ status: "error", decision: "block" });
@@ -89,7 +108,12 @@ describe("a cold isolate whose database is down", () => {
   });
 
   it("allows under FAIL_MODE=open, saying why", async () => {
-    const res = await callWithEnv({ ...dead, TURSO_DATABASE_URL: "http://127.0.0.1:10", FAIL_MODE: "open" }, "POST", `/v1/triggers/${unique("cold")}`, { headers: TRIGGER, json: {}, waitForBackground: false });
+    const res = await callWithEnv(
+      { ...dead, TURSO_DATABASE_URL: "http://127.0.0.1:10", FAIL_MODE: "open" },
+      "POST",
+      `/v1/triggers/${unique("cold")}`,
+      { headers: TRIGGER, json: {}, waitForBackground: false },
+    );
     const body: any = await res.json();
     expect(body).toMatchObject({ status: "error", decision: "allow" });
     expect(body.errors[0].message).toContain("FAIL_MODE=open");

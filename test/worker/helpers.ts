@@ -41,7 +41,10 @@ export function unique(prefix: string): string {
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -82,7 +85,12 @@ export async function callWithEnv(
   overrides: Record<string, string | undefined>,
   method: string,
   path: string,
-  opts: { headers?: Record<string, string>; json?: unknown; body?: BodyInit; waitForBackground?: boolean } = {},
+  opts: {
+    headers?: Record<string, string>;
+    json?: unknown;
+    body?: BodyInit;
+    waitForBackground?: boolean;
+  } = {},
 ): Promise<Response> {
   const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
   const worker = (await import("../../src/index")).default;
@@ -95,7 +103,11 @@ export async function callWithEnv(
   const bindings = { ...env, ...overrides } as Record<string, string | undefined>;
   for (const key of Object.keys(bindings)) if (bindings[key] === undefined) delete bindings[key];
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://hookline.test${path}`, { method, headers, body }), bindings as never, ctx);
+  const res = await worker.fetch(
+    new Request(`http://hookline.test${path}`, { method, headers, body }),
+    bindings as never,
+    ctx,
+  );
   if (opts.waitForBackground !== false) await waitOnExecutionContext(ctx);
   return res;
 }

@@ -2,8 +2,8 @@
 // answered correctly, exactly 200 traces stored, every id unique, coalesced writes.
 import { describe, expect, it } from "vitest";
 import { exampleScripts, manifest } from "../engine/examples";
-import { admin, call, dbControl, eventually, TRIGGER, unique } from "./helpers";
 import { countStored, tracesForEvent } from "./db";
+import { admin, call, dbControl, eventually, TRIGGER, unique } from "./helpers";
 
 const CALLS = 200;
 
@@ -41,14 +41,21 @@ describe("load", () => {
     for (const { i, status, body } of answers) {
       expect(status).toBe(200);
       if (i % 2 === 0) expect(body).toMatchObject({ status: "success", decision: "allow" });
-      else expect(body).toMatchObject({ status: "blocked", decision: "block", blocked_by: { name: "Risk Threshold" } });
+      else
+        expect(body).toMatchObject({
+          status: "blocked",
+          decision: "block",
+          blocked_by: { name: "Risk Threshold" },
+        });
     }
     const ids = answers.map((a) => a.body.trace_id as string);
     expect(new Set(ids).size).toBe(CALLS);
     await eventually(async () => (await countStored(ids)) === CALLS, 15_000);
     expect((await tracesForEvent(event)).length).toBe(CALLS + 1);
 
-    const writes = (await dbControl.stats()).requests.filter((r) => r.sql.some((s) => /insert into "pipeline_traces"/i.test(s)));
+    const writes = (await dbControl.stats()).requests.filter((r) =>
+      r.sql.some((s) => /insert into "pipeline_traces"/i.test(s)),
+    );
     expect(writes.length).toBeGreaterThanOrEqual(2); // at most 100 traces per flush
     expect(writes.length).toBeLessThan(CALLS / 4);
   });

@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { pipelineScripts, pipelineScriptVersions } from "../../src/db/schema";
-import { admin, callWithEnv, eventually, testDb, TRIGGER, unique } from "./helpers";
+import { admin, callWithEnv, eventually, TRIGGER, testDb, unique } from "./helpers";
 
 const TTL = { SCRIPT_CACHE_TTL_S: "1" };
 
@@ -15,14 +15,29 @@ async function fire(event: string) {
 describe("script cache", () => {
   it("serves the cached version within the TTL and the edited one after it", async () => {
     const event = unique("ttl");
-    const { body: s } = await admin("POST", "/v1/scripts", { name: "v", trigger_event: event, layer_index: 0, parallel_index: 0, source: "return { data = { v = 1 } }" });
+    const { body: s } = await admin("POST", "/v1/scripts", {
+      name: "v",
+      trigger_event: event,
+      layer_index: 0,
+      parallel_index: 0,
+      source: "return { data = { v = 1 } }",
+    });
     expect(await fire(event)).toEqual({ v: 1 });
 
     const db = testDb();
     const now = Date.now();
     await db.batch([
-      db.insert(pipelineScriptVersions).values({ scriptId: s.id, version: 2, source: "return { data = { v = 2 } }", sha256: "0".repeat(64), createdAt: now }),
-      db.update(pipelineScripts).set({ currentVersion: 2, updatedAt: now }).where(eq(pipelineScripts.id, s.id)),
+      db.insert(pipelineScriptVersions).values({
+        scriptId: s.id,
+        version: 2,
+        source: "return { data = { v = 2 } }",
+        sha256: "0".repeat(64),
+        createdAt: now,
+      }),
+      db
+        .update(pipelineScripts)
+        .set({ currentVersion: 2, updatedAt: now })
+        .where(eq(pipelineScripts.id, s.id)),
     ]);
     expect(await fire(event)).toEqual({ v: 1 });
 

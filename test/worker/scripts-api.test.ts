@@ -6,7 +6,14 @@ const PASS = "return {}";
 const ADD = 'return { data = { tier = "gold" } }';
 
 function newScript(event: string, overrides: Record<string, unknown> = {}) {
-  return { name: "Tier tagger", trigger_event: event, layer_index: 0, parallel_index: 0, source: ADD, ...overrides };
+  return {
+    name: "Tier tagger",
+    trigger_event: event,
+    layer_index: 0,
+    parallel_index: 0,
+    source: ADD,
+    ...overrides,
+  };
 }
 
 describe("scripts API", () => {
@@ -78,7 +85,11 @@ describe("scripts API", () => {
   });
 
   it("refuses source that does not compile with 422, the line and the message", async () => {
-    const res = await admin("POST", "/v1/scripts", newScript(unique("ev"), { source: "local x = 1\nif x then\nreturn {}" }));
+    const res = await admin(
+      "POST",
+      "/v1/scripts",
+      newScript(unique("ev"), { source: "local x = 1\nif x then\nreturn {}" }),
+    );
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("SCRIPT_COMPILE_ERROR");
     expect(res.body.error.field).toBe("source");

@@ -1,8 +1,8 @@
 // Trace writes as the local libSQL server sees them: one request per trace, coalescing under
 // concurrency, no database request before a warm answer, TRACING=off and sampling.
 import { describe, expect, it } from "vitest";
-import { admin, call, callWithEnv, dbControl, eventually, TRIGGER, unique } from "./helpers";
 import { countStored, storedSpans, tracesForEvent, waitForTrace } from "./db";
+import { admin, call, callWithEnv, dbControl, eventually, TRIGGER, unique } from "./helpers";
 
 const isTraceInsert = (sql: string[]) => sql.some((s) => /insert into "pipeline_traces"/i.test(s));
 const isScriptRead = (sql: string[]) => sql.some((s) => /from "pipeline_scripts"/i.test(s));
@@ -10,14 +10,22 @@ const isScriptRead = (sql: string[]) => sql.some((s) => /from "pipeline_scripts"
 async function eventWithScripts(n = 3) {
   const event = unique("w");
   for (let i = 0; i < n; i++) {
-    const res = await admin("POST", "/v1/scripts", { name: `s${i}`, trigger_event: event, layer_index: i, parallel_index: 0, source: `return { data = { s${i} = true } }` });
+    const res = await admin("POST", "/v1/scripts", {
+      name: `s${i}`,
+      trigger_event: event,
+      layer_index: i,
+      parallel_index: 0,
+      source: `return { data = { s${i} = true } }`,
+    });
     expect(res.status).toBe(201);
   }
   return event;
 }
 
 const fire = (event: string, context: unknown = { user: { id: "u" } }) =>
-  call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: context }).then(async (r) => (await r.json()) as any);
+  call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: context }).then(
+    async (r) => (await r.json()) as any,
+  );
 
 describe("trace writes", () => {
   it("writes a trace and all its spans in exactly one database request, and reads no scripts once warm", async () => {
@@ -38,7 +46,9 @@ describe("trace writes", () => {
     const event = await eventWithScripts(2);
     await waitForTrace((await fire(event)).trace_id);
     await dbControl.reset();
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => fire(event, { user: { id: `u${i}` } })));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => fire(event, { user: { id: `u${i}` } })),
+    );
     const ids = answers.map((a) => a.trace_id);
     expect(new Set(ids).size).toBe(40);
     await eventually(async () => (await countStored(ids)) === 40);
@@ -50,11 +60,26 @@ describe("trace writes", () => {
 
   it("stores nothing with TRACING=off, and samples only successful traces", async () => {
     const event = unique("sample");
-    await admin("POST", "/v1/scripts", { name: "b", trigger_event: event, layer_index: 0, parallel_index: 0, source: "if ctx.block then return { block = true, reason = 'x' } end" });
-    const off = await callWithEnv({ TRACING: "off" }, "POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: { block: true } });
+    await admin("POST", "/v1/scripts", {
+      name: "b",
+      trigger_event: event,
+      layer_index: 0,
+      parallel_index: 0,
+      source: "if ctx.block then return { block = true, reason = 'x' } end",
+    });
+    const off = await callWithEnv({ TRACING: "off" }, "POST", `/v1/triggers/${event}`, {
+      headers: TRIGGER,
+      json: { block: true },
+    });
     expect(((await off.json()) as any).decision).toBe("block");
-    const none = await callWithEnv({ TRACE_SAMPLE_RATE: "0" }, "POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: {} });
-    const kept = await callWithEnv({ TRACE_SAMPLE_RATE: "0" }, "POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: { block: true } });
+    const none = await callWithEnv({ TRACE_SAMPLE_RATE: "0" }, "POST", `/v1/triggers/${event}`, {
+      headers: TRIGGER,
+      json: {},
+    });
+    const kept = await callWithEnv({ TRACE_SAMPLE_RATE: "0" }, "POST", `/v1/triggers/${event}`, {
+      headers: TRIGGER,
+      json: { block: true },
+    });
     const keptId = ((await kept.json()) as any).trace_id;
     expect(((await none.json()) as any).decision).toBe("allow");
     await waitForTrace(keptId);

@@ -1,25 +1,54 @@
 // The trigger endpoint: answers, the stored trace and spans field by field, who/where, and bad input.
 import { describe, expect, it } from "vitest";
-import { admin, call, TRIGGER, unique } from "./helpers";
 import { storedSpans, tracesForEvent, waitForTrace } from "./db";
+import { admin, call, TRIGGER, unique } from "./helpers";
 
-async function addScript(event: string, name: string, layer: number, parallel: number, source: string, extra = {}) {
-  const res = await admin("POST", "/v1/scripts", { name, trigger_event: event, layer_index: layer, parallel_index: parallel, source, ...extra });
+async function addScript(
+  event: string,
+  name: string,
+  layer: number,
+  parallel: number,
+  source: string,
+  extra = {},
+) {
+  const res = await admin("POST", "/v1/scripts", {
+    name,
+    trigger_event: event,
+    layer_index: layer,
+    parallel_index: parallel,
+    source,
+    ...extra,
+  });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 }
 
 async function trigger(event: string, context: unknown, headers: Record<string, string> = {}) {
-  const res = await call("POST", `/v1/triggers/${event}`, { headers: { ...TRIGGER, ...headers }, json: context });
+  const res = await call("POST", `/v1/triggers/${event}`, {
+    headers: { ...TRIGGER, ...headers },
+    json: context,
+  });
   return { res, body: (await res.json()) as any };
 }
 
 describe("POST /v1/triggers/:event", () => {
   it("runs the layers, merges data, blocks, and answers 200 with the trace id", async () => {
     const event = unique("signin");
-    const geo = await addScript(event, "Geo", 0, 0, 'if ctx.country == "KP" then return { block = true, reason = "country " .. ctx.country } end');
+    const geo = await addScript(
+      event,
+      "Geo",
+      0,
+      0,
+      'if ctx.country == "KP" then return { block = true, reason = "country " .. ctx.country } end',
+    );
     await addScript(event, "Tagger", 0, 1, 'return { data = { risk = { score = 10 }, tags = { "a" } } }');
-    await addScript(event, "Scorer", 1, 0, "return { data = { risk = { level = prev.risk.score > 5 and 'high' or 'low' } } }");
+    await addScript(
+      event,
+      "Scorer",
+      1,
+      0,
+      "return { data = { risk = { level = prev.risk.score > 5 and 'high' or 'low' } } }",
+    );
 
     const allowed = await trigger(event, { user: { id: "u1" }, country: "GB" });
     expect(allowed.res.status).toBe(200);
@@ -49,7 +78,12 @@ describe("POST /v1/triggers/:event", () => {
     const b = await addScript(event, "Blocker", 0, 1, 'return { block = true, reason = "no" }');
     const c = await addScript(event, "Later", 1, 0, "return {}");
     const before = Date.now();
-    const { body } = await trigger(event, { user: { id: "u_42" }, ip: "203.0.113.9", password: "hunter2", nested: { api_key: "k" } });
+    const { body } = await trigger(event, {
+      user: { id: "u_42" },
+      ip: "203.0.113.9",
+      password: "hunter2",
+      nested: { api_key: "k" },
+    });
     const trace = await waitForTrace(body.trace_id);
 
     expect(trace).toMatchObject({
@@ -65,7 +99,11 @@ describe("POST /v1/triggers/:event", () => {
     expect(trace.endedAt).toBeGreaterThanOrEqual(trace.startedAt);
     expect(trace.createdAt).toBeGreaterThan(1e12); // milliseconds, not seconds
     const snapshot = JSON.parse(trace.contextSnapshot ?? "null");
-    expect(snapshot).toMatchObject({ password: "[REDACTED]", nested: { api_key: "[REDACTED]" }, user: { id: "u_42" } });
+    expect(snapshot).toMatchObject({
+      password: "[REDACTED]",
+      nested: { api_key: "[REDACTED]" },
+      user: { id: "u_42" },
+    });
     expect(trace.contextSnapshot).not.toContain("hunter2");
 
     const spans = await storedSpans(body.trace_id);
@@ -96,7 +134,11 @@ describe("POST /v1/triggers/:event", () => {
   });
 
   it("takes the request ip from CF-Connecting-IP when the context has none", async () => {
-    const { body } = await trigger(unique("ip"), { user: { id: "u" } }, { "cf-connecting-ip": "198.51.100.4" });
+    const { body } = await trigger(
+      unique("ip"),
+      { user: { id: "u" } },
+      { "cf-connecting-ip": "198.51.100.4" },
+    );
     expect((await waitForTrace(body.trace_id)).requestIp).toBe("198.51.100.4");
   });
 
@@ -104,10 +146,20 @@ describe("POST /v1/triggers/:event", () => {
     ["invalid JSON", { body: "{nope", type: "application/json" }, 400, "INVALID_JSON"],
     ["an array body", { body: "[1,2]", type: "application/json" }, 400, "VALIDATION_FAILED"],
     ["a JSON string body", { body: '"hi"', type: "application/json" }, 400, "VALIDATION_FAILED"],
-    ["a body over 64 KB", { body: JSON.stringify({ pad: "x".repeat(70_000) }), type: "application/json" }, 413, "PAYLOAD_TOO_LARGE"],
+    [
+      "a body over 64 KB",
+      { body: JSON.stringify({ pad: "x".repeat(70_000) }), type: "application/json" },
+      413,
+      "PAYLOAD_TOO_LARGE",
+    ],
     ["a wrong content type", { body: "{}", type: "text/plain" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["no content type", { body: "{}", type: "" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
-    ["invalid UTF-8", { body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), type: "application/json" }, 400, "INVALID_JSON"],
+    [
+      "invalid UTF-8",
+      { body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), type: "application/json" },
+      400,
+      "INVALID_JSON",
+    ],
   ])("refuses %s", async (_name, input, status, code) => {
     const headers: Record<string, string> = { ...TRIGGER };
     if (input.type) headers["content-type"] = input.type;
@@ -122,10 +174,13 @@ describe("POST /v1/triggers/:event", () => {
     expect(await tracesForEvent(event)).toEqual([]);
   });
 
-  it.each(["Before_signin", "1signin", "sign-in", "a".repeat(65), "x%20y"])("refuses the event name %s naming the field", async (event) => {
-    const res = await call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: {} });
-    expect(res.status).toBe(400);
-    const body: any = await res.json();
-    expect(body.error).toMatchObject({ code: "VALIDATION_FAILED", field: "event" });
-  });
+  it.each(["Before_signin", "1signin", "sign-in", "a".repeat(65), "x%20y"])(
+    "refuses the event name %s naming the field",
+    async (event) => {
+      const res = await call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: {} });
+      expect(res.status).toBe(400);
+      const body: any = await res.json();
+      expect(body.error).toMatchObject({ code: "VALIDATION_FAILED", field: "event" });
+    },
+  );
 });
