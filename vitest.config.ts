@@ -1,6 +1,6 @@
 /**
  * Two test projects:
- * - `server`: the local libSQL HTTP server's own tests, in Node.
+ * - `server`: the local libSQL HTTP server's own tests and the Node tools (`npm start`), in Node.
  * - `worker`: the engine and the worker, inside workerd through @cloudflare/vitest-pool-workers,
  *   talking over HTTP to a real local libSQL server that test/global-setup.ts starts.
  */
@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: "server",
           environment: "node",
-          include: ["test/server/**/*.test.ts"],
+          include: ["test/server/**/*.test.ts", "test/tools/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

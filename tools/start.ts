@@ -1,11 +1,13 @@
 /**
  * `npm start`: the whole product on this machine, no Turso account needed.
- * 1. the local libSQL HTTP server on `.data/hookline.db` (port DB_PORT, default 8080);
+ * 1. the local libSQL HTTP server on `.data/hookline.db` (port DB_PORT, default 8080; the folder
+ *    can be moved with HOOKLINE_DATA_DIR);
  * 2. migrations over HTTP, then the example scripts (only into an empty database);
  * 3. `wrangler dev` (port PORT, default 8787) with dev tokens unless .dev.vars sets them;
  * then prints the URL and ready-to-paste curl lines. Ctrl-C stops everything (no orphan workerd).
  */
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { readDevVars } from "./dev-vars";
 import { startLocalServer } from "./libsql-server/server";
 import { migrateDatabase } from "./migrate";
@@ -15,13 +17,12 @@ import { startWranglerDev } from "./wrangler-dev";
 const port = Number(process.env.PORT ?? 8787);
 const dbPort = Number(process.env.DB_PORT ?? 8080);
 
-mkdirSync(".data", { recursive: true });
-const db = await startLocalServer({
-  file: ".data/hookline.db",
-  port: dbPort,
-  log: (line) => console.log(`[db] ${line}`),
-});
-console.log(`local libSQL server: ${db.url} (file .data/hookline.db)`);
+const dataDir = process.env.HOOKLINE_DATA_DIR ?? ".data";
+const dbFile = join(dataDir, "hookline.db");
+
+mkdirSync(dataDir, { recursive: true });
+const db = await startLocalServer({ file: dbFile, port: dbPort, log: (line) => console.log(`[db] ${line}`) });
+console.log(`local libSQL server: ${db.url} (file ${dbFile})`);
 await migrateDatabase(db.url);
 const seeded = await seedExamples(db.url);
 console.log(seeded > 0 ? `seeded ${seeded} example scripts` : "scripts already present: not seeding");

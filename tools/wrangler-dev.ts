@@ -56,8 +56,18 @@ export async function startWranglerDev(opts: {
   });
   const url = `http://127.0.0.1:${opts.port}`;
   let exited = false;
+  // Whatever ends this process (a crash, a closed pipe, process.exit), take workerd down with it.
+  const killGroup = () => {
+    if (!exited && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+    }
+  };
+  process.once("exit", killGroup);
   child.once("exit", () => {
     exited = true;
+    process.off("exit", killGroup);
   });
   const stop = async () => {
     if (exited || child.pid === undefined) return;
