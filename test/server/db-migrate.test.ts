@@ -33,7 +33,10 @@ describe("npm run db:migrate", () => {
 
   it("applies the migrations with the token, and a second run changes nothing", async () => {
     const env = { TURSO_DATABASE_URL: server.url, TURSO_AUTH_TOKEN: "migrate-secret" };
-    expect(await dbMigrate(env)).toMatchObject({ code: 0, out: expect.stringContaining("migrations applied") });
+    expect(await dbMigrate(env)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("migrations applied"),
+    });
     expect((await dbMigrate(env)).code).toBe(0);
     const client = createClient({ url: server.url, authToken: "migrate-secret" });
     const applied = await client.execute('SELECT count(*) AS n FROM "__drizzle_migrations"');
