@@ -1,29 +1,41 @@
 /**
- * Engine benchmark (Node): the warm example pipeline (compiled once, reused) vs compiling every
- * script on every call. Run: npx tsx bench/engine.ts [runs]
+ * Engine benchmark (Node, in-process): the warm example pipeline (compiled once, reused) vs
+ * compiling every script on every call. Row 4 of `npm run bench` calls `runEngineBench`; it also
+ * runs alone: npx tsx bench/engine.ts [runs]
  */
+import { fileURLToPath } from "node:url";
 import type { ScriptSpec } from "../src/engine";
 import { ScriptEngine } from "../src/engine";
 import { readExamples, readSampleContexts } from "../tools/seed";
+import { percentile } from "./stats";
 
-const scripts: ScriptSpec[] = readExamples().map((m) => ({
-  id: m.file.replace(/\.lua$/, ""),
-  name: m.name,
-  version: 1,
-  layerIndex: m.layer_index,
-  parallelIndex: m.parallel_index,
-  onError: m.on_error ?? "continue",
-  instructionBudget: 1_000_000,
-  source: m.source,
-}));
-const runs = Number(process.argv[2] ?? 500);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
+export interface EngineRow {
+  label: string;
+  /** Microseconds. */
+  median: number;
+  p95: number;
 }
 
-function measure(label: string, fn: (i: number) => void) {
+export interface EngineResult {
+  runs: number;
+  rows: EngineRow[];
+  cacheStats: unknown;
+}
+
+function exampleScripts(): ScriptSpec[] {
+  return readExamples().map((m) => ({
+    id: m.file.replace(/\.lua$/, ""),
+    name: m.name,
+    version: 1,
+    layerIndex: m.layer_index,
+    parallelIndex: m.parallel_index,
+    onError: m.on_error ?? "continue",
+    instructionBudget: 1_000_000,
+    source: m.source,
+  }));
+}
+
+function measure(label: string, runs: number, fn: (i: number) => void): EngineRow {
   for (let i = 0; i < 20; i++) fn(i); // warm up the JIT
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -31,41 +43,53 @@ function measure(label: string, fn: (i: number) => void) {
     fn(i);
     times.push((performance.now() - t0) * 1000);
   }
-  return {
-    label,
-    median: median(times),
-    p95: [...times].sort((a, b) => a - b)[Math.floor(runs * 0.95)] as number,
-  };
+  return { label, median: percentile(times, 50), p95: percentile(times, 95) };
 }
 
-const warm = new ScriptEngine();
-const rows = [];
-for (const [name, ctx] of Object.entries(readSampleContexts())) {
+/** Measures each case `runs` times (after 20 warm-up runs) and returns medians and p95 in µs. */
+export function runEngineBench(runs = 500): EngineResult {
+  const scripts = exampleScripts();
+  const warm = new ScriptEngine();
+  const rows: EngineRow[] = [];
+  for (const [name, ctx] of Object.entries(readSampleContexts())) {
+    rows.push(
+      measure(`warm pipeline (${name})`, runs, () =>
+        warm.run({ triggerEvent: "before_signin", context: ctx as never, scripts }),
+      ),
+    );
+    const percall = new ScriptEngine({ cacheSize: 9 });
+    rows.push(
+      measure(`compile per call (${name})`, runs, (i) => {
+        // a fresh version number per call defeats the cache: every script compiles every time
+        const fresh = scripts.map((s) => ({ ...s, version: 1_000_000 + i }));
+        percall.run({ triggerEvent: "before_signin", context: ctx as never, scripts: fresh });
+      }),
+    );
+    rows.push(
+      measure(`new state + compile per call (${name})`, runs, () => {
+        new ScriptEngine().run({ triggerEvent: "before_signin", context: ctx as never, scripts });
+      }),
+    );
+  }
+  const one = scripts[3] as ScriptSpec;
   rows.push(
-    measure(`warm pipeline (${name})`, () =>
-      warm.run({ triggerEvent: "before_signin", context: ctx as never, scripts }),
+    measure("compile one script (Risk Scorer)", runs, (i) =>
+      warm.compile({ ...one, version: 2_000_000 + i }),
     ),
   );
-  const percall = new ScriptEngine({ cacheSize: 9 });
-  rows.push(
-    measure(`compile per call (${name})`, (i) => {
-      // a fresh version number per call defeats the cache: every script compiles every time
-      const fresh = scripts.map((s) => ({ ...s, version: 1_000_000 + i }));
-      percall.run({ triggerEvent: "before_signin", context: ctx as never, scripts: fresh });
-    }),
-  );
-  rows.push(
-    measure(`new state + compile per call (${name})`, () => {
-      new ScriptEngine().run({ triggerEvent: "before_signin", context: ctx as never, scripts });
-    }),
-  );
+  return { runs, rows, cacheStats: warm.stats() };
 }
-const one = scripts[3] as ScriptSpec;
-rows.push(
-  measure("compile one script (Risk Scorer)", (i) => warm.compile({ ...one, version: 2_000_000 + i })),
-);
 
-console.log(`fengari engine, Node ${process.version}, ${runs} runs each (µs)`);
-console.log("| case | median µs | p95 µs |\n|---|---:|---:|");
-for (const r of rows) console.log(`| ${r.label} | ${r.median.toFixed(0)} | ${r.p95.toFixed(0)} |`);
-console.log(`compile cache: ${JSON.stringify(warm.stats())}`);
+/** The result as a Markdown table. */
+export function engineTable(result: EngineResult): string {
+  const lines = ["| case | median µs | p95 µs |", "|---|---:|---:|"];
+  for (const r of result.rows) lines.push(`| ${r.label} | ${r.median.toFixed(0)} | ${r.p95.toFixed(0)} |`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const result = runEngineBench(Number(process.argv[2] ?? 500));
+  console.log(`fengari engine, Node ${process.version}, ${result.runs} runs each (µs)`);
+  console.log(engineTable(result));
+  console.log(`compile cache: ${JSON.stringify(result.cacheStats)}`);
+}

@@ -21,7 +21,7 @@ export function createDatabase(
   const client = createClient({
     url: config.TURSO_DATABASE_URL,
     authToken: config.TURSO_AUTH_TOKEN || undefined,
-    fetch: (input: RequestInfo, init?: RequestInit) =>
+    fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
       fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
   });
   return drizzle(client, { schema });
