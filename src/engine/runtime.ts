@@ -1,12 +1,12 @@
 /**
  * The Lua runtime: one sandboxed lua_State, compiling chunks into registry references and
- * calling them with a fresh `_ENV`, an instruction budget (count hook), a pattern-matching step
- * budget and an allocation budget (both in the fengari meter added by tools/patch-fengari.mjs).
+ * calling them with a fresh `_ENV`, an instruction budget (count hook), a step budget for work
+ * done inside one instruction (pattern matching, string compares, …) and an allocation budget (both in the fengari meter added by tools/patch-fengari.mjs).
  *
  * A call: push the compiled chunk, build a fresh `_ENV` (ctx, prev, _G; base functions through
  * its protected metatable), set it as the chunk's first upvalue, arm the budgets, pcall.
  */
-import { type HooklineMeter, type LuaHook, type LuaState, lauxlib, lua, to_luastring } from "fengari";
+import { type LuaHook, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { LuaToJson } from "./json-lua";
 import { createSandbox, type Sandbox } from "./sandbox";
 import type { JsonValue } from "./types";
@@ -16,12 +16,6 @@ const CHUNK = "script";
 const HOOK_STEP = 1000;
 export const BUDGET_MESSAGE = "instruction budget exceeded";
 export const MEMORY_MESSAGE = "memory limit exceeded";
-
-/**
- * The patched meter's pattern-matching counter (tools/patch-fengari.mjs, lstrlib.js): steps the
- * matcher may still take in this run (Infinity = off); below 0 it raises BUDGET_MESSAGE.
- */
-type PatternMeter = HooklineMeter & { steps: number };
 
 /** A compile answer: a registry reference, or the error with its line. */
 export type CompileResult = { ok: true; ref: number } | { ok: false; line: number | null; message: string };
@@ -98,7 +92,7 @@ export class LuaRuntime {
    */
   call(ref: number, ctxRef: number, prevRef: number, limits: CallLimits): CallResult {
     const L = this.L;
-    const meter = lua.hookline_meter as PatternMeter;
+    const meter = lua.hookline_meter;
     lua.lua_settop(L, 0);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
     lua.lua_createtable(L, 0, 4);
@@ -120,7 +114,8 @@ export class LuaRuntime {
     lua.lua_sethook(L, this.hook, lua.LUA_MASKCOUNT, this.step);
     meter.L = L;
     meter.budget = limits.memoryLimitBytes;
-    // Pattern matching runs inside one VM instruction: it gets as many steps as instructions.
+    // Work done inside one VM instruction (pattern matching, long-string compares and hashing,
+    // utf8 scans, tonumber, many results, table library loops) gets as many steps as instructions.
     meter.steps = this.budget;
     let status: number;
     let left = 0;

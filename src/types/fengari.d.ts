@@ -17,6 +17,12 @@ declare module "fengari" {
     budget: number;
     /** Bytes charged per new table entry and per new closure. */
     object_cost: number;
+    /**
+     * Steps that work done inside one VM instruction may still take (Infinity = off): pattern
+     * matching, string comparison and hashing, utf8 scans, tonumber, many results, table library
+     * loops. Below 0 it raises "instruction budget exceeded".
+     */
+    steps: number;
     /** The thread to raise "memory limit exceeded" in when no thread is at hand. */
     L: LuaState | null;
     raising: boolean;

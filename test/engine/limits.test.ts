@@ -102,6 +102,109 @@ describe("pattern matching budget", () => {
   });
 });
 
+// Work that is linear in a string's length (or a value count) inside ONE VM instruction, without
+// allocating: the fengari patch charges it to the same step budget as pattern matching.
+describe("linear work inside one instruction", () => {
+  // Big strings are built once per run; each loop would take minutes unbounded.
+  const BIG = "local big = string.rep('a', 4000000)";
+  const PAIR = "local a = string.rep('a', 4000000) .. 'x' local b = string.rep('a', 4000000) .. 'y'";
+  const stepError = (source: string) => {
+    const span = expectError(source, BUDGET_MESSAGE);
+    // stopped by the step budget, before the count hook (building a 100,000-entry table: ~400,000)
+    expect(JSON.parse(span.attributes as string).instructions).toBeLessThan(600_000);
+  };
+  it("string comparisons: < <= == rawequal and long table keys", () => {
+    stepError(`${PAIR} for i = 1, 200000 do local c = a < b end`);
+    stepError(`${PAIR} for i = 1, 200000 do local c = b <= a end`);
+    stepError(`${BIG} local c = big:sub(1) for i = 1, 200000 do local x = big == c end`);
+    stepError(`${BIG} local c = big:sub(1) for i = 1, 200000 do local x = rawequal(big, c) end`);
+    stepError(`${BIG} local t = { [big] = 1 } local c = big:sub(1) for i = 1, 200000 do local x = t[c] end`);
+  });
+  it("utf8.len, offset, codepoint and codes", () => {
+    stepError(`${BIG} for i = 1, 200000 do local n = utf8.len(big) end`);
+    stepError(`${BIG} for i = 1, 200000 do local n = utf8.offset(big, 3000000) end`);
+    stepError(
+      "local s = 'a' .. string.rep('\\x80', 4000000) for i = 1, 200000 do local n = utf8.offset(s, 0, -1) end",
+    );
+    stepError(`${BIG} for i = 1, 200000 do local n = utf8.codepoint(big, 1, 150000) end`);
+    stepError(
+      "local s = 'a' .. string.rep('\\x80', 4000000) .. 'b' local f = utf8.codes(s) for i = 1, 200000 do local p = f(s, 1) end",
+    );
+  });
+  it("string.byte, tonumber, coercion, format('%.Ns') and pack formats", () => {
+    stepError(`${BIG} for i = 1, 200000 do local n = string.byte(big, 1, 150000) end`);
+    stepError("local s = string.rep(' ', 4000000) .. '1' for i = 1, 200000 do local n = tonumber(s) end");
+    stepError("local s = string.rep('1', 4000000) for i = 1, 200000 do local n = tonumber(s, 16) end");
+    stepError("local s = string.rep(' ', 4000000) .. '1' for i = 1, 200000 do local n = s + 1 end");
+    stepError(`${BIG} for i = 1, 200000 do local n = string.format('%.1s', big) end`);
+    stepError("local f = string.rep('b', 4000000) for i = 1, 200000 do local n = string.packsize(f) end");
+  });
+  it("table loops and many values: sort, insert/remove, concat, unpack, ...", () => {
+    const T = "local t = {} for i = 1, 100000 do t[i] = (i * 7919) % 10007 end";
+    stepError(`${T} for i = 1, 200000 do table.sort(t) end`);
+    stepError(`${T} for i = 1, 200000 do table.insert(t, 1, 0) table.remove(t, 1) end`);
+    stepError(
+      "local t = {} for i = 1, 100000 do t[i] = '' end for i = 1, 200000 do local s = table.concat(t) end",
+    );
+    stepError(`${T} for i = 1, 200000 do local n = select('#', table.unpack(t, 1, 60000)) end`);
+    stepError(
+      `${T} local function f(...) for i = 1, 200000 do local n = select('#', ...) end end f(table.unpack(t, 1, 60000))`,
+    );
+    stepError(
+      "local p = string.rep('a', 50000) local t = {} for i = 1, 200 do t[i] = p .. string.char(65 + i % 50) end for i = 1, 200000 do table.sort(t) end",
+    );
+  });
+  it("first use of many long strings as keys is charged (hashing)", () => {
+    stepError("local t = {} for i = 1, 1000 do t[string.rep('k', 15000) .. i] = i end");
+  });
+  it("ordinary uses still work, also right after an exhausted run", () => {
+    stepError(`${PAIR} for i = 1, 200000 do local c = a < b end`);
+    const ok = runOne(
+      `local s = string.rep('h\u00e9llo ', 1700) -- ~10 KB of UTF-8
+       local words = {}
+       for i = 1, 1000 do words[i] = 'user' .. ((i * 7919) % 1000) end
+       table.sort(words)
+       local t = {}
+       for _, w in ipairs(words) do t[w] = (t[w] or 0) + 1 end
+       local cps = { utf8.codepoint(s, 1, 60) }
+       return { data = {
+         len = utf8.len(s), lt = 'abc' < 'abd', eq = ('x'):rep(3) == 'xxx', first = words[1],
+         last = words[1000], distinct = #table.concat({ 'a', 'b', 'c' }, ','), n = tonumber(' 42 '),
+         b = select('#', string.byte(s, 1, 100)), cps = #cps, off = utf8.offset(s, 3),
+       } }`,
+      {},
+      engine,
+    );
+    expect(ok.span.status).toBe("success");
+    expect(ok.result.data).toEqual({
+      len: 10200,
+      lt: true,
+      eq: true,
+      first: "user0",
+      last: "user999",
+      distinct: 5,
+      n: 42,
+      b: 100,
+      cps: 51,
+      off: 4,
+    });
+    for (const [name, context] of Object.entries(manifest.sample_contexts)) {
+      const { result } = engine.run({ triggerEvent: "before_signin", context, scripts: exampleScripts() });
+      expect(result.errors, name).toEqual([]);
+      expect(result.decision, name).toBe(name === "blocked" ? "block" : "allow");
+    }
+  });
+  it("string keys are distinct and compare like their bytes", () => {
+    const out = runOne(
+      `local t = {} t['\\1#'] = 'a' t['\\18\\3'] = 'b' local n = 0 for _ in pairs(t) do n = n + 1 end
+       return { data = { n = n, a = t['\\1#'], lt = '\\15' < '\\16', hi = 'a\\255' > 'a\\128', pre = 'ab' < 'abc' } }`,
+      {},
+      engine,
+    );
+    expect(out.result.data).toEqual({ n: 2, a: "a", lt: true, hi: true, pre: true });
+  });
+});
+
 describe("memory", () => {
   it("s = s .. s", () => void expectError("local s = 'x' while true do s = s .. s end", MEMORY_MESSAGE));
   it("string.rep huge", () => void expectError("return string.rep('x', 2000000000)", MEMORY_MESSAGE));
