@@ -2,6 +2,7 @@
  * HTTP helpers of the benchmark: a timed trigger call, admin calls, and the local libSQL
  * server's test controls (request counters and the SQL log). Only 127.0.0.1 URLs are used.
  */
+import type { LoggedRequest } from "../tools/libsql-server/test-controls";
 import { ADMIN_TOKEN, TRIGGER_TOKEN } from "./stack";
 
 export interface TriggerAnswer {
@@ -84,13 +85,7 @@ async function adminOnce(baseUrl: string, method: string, path: string) {
   return { status: res.status, body: text ? JSON.parse(text) : null, ms };
 }
 
-export interface LoggedRequest {
-  seq: number;
-  at_ms: number;
-  status: number;
-  types: string[];
-  sql: string[];
-}
+export type { LoggedRequest };
 
 export interface DbStats {
   pipeline_requests: number;
