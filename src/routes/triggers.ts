@@ -7,14 +7,16 @@
  * - `GET /v1/triggers` (admin token): each event with its layers of enabled scripts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { every } from "hono/combine";
 import * as repo from "../db/scripts-repo";
 import type { JsonObject, ScriptSpec } from "../engine/types";
+import { ApiError } from "../errors";
 import { requireToken } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
 import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
-import { ADMIN_SECURITY, errorResponses, TRIGGER_SECURITY } from "../schemas/common";
+import { ADMIN_SECURITY, EVENT_NAME_PATTERN, errorResponses, TRIGGER_SECURITY } from "../schemas/common";
 import {
   DryRunBody,
   DryRunResult,
@@ -30,6 +32,16 @@ import { presentResult, presentSpan } from "./trigger-presenter";
 
 export const TRACE_ID_HEADER = "x-hookline-trace-id";
 
+const triggerMiddleware = [
+  requireToken("TRIGGER_TOKEN"),
+  ...jsonObjectBody(MAX_CONTEXT_BYTES),
+  verifySignature(),
+];
+
+/**
+ * Documented like every route, but served without the generic JSON validator: the body is read,
+ * capped and parsed once by jsonObjectBody, and the engine checks the context as it converts it.
+ */
 const trigger = createRoute({
   method: "post",
   path: "/v1/triggers/{event}",
@@ -111,8 +123,18 @@ function summarize(scripts: repo.ScriptWithSource[]) {
 }
 
 export function registerTriggers(app: App): void {
-  app.openapi(trigger, async (c) => {
-    const { event } = c.req.valid("param");
+  app.openAPIRegistry.registerPath(trigger);
+  app.post("/v1/triggers/:event", every(...triggerMiddleware), async (c) => {
+    const event = c.req.param("event");
+    if (!EVENT_NAME_PATTERN.test(event)) {
+      throw new ApiError(
+        "VALIDATION_FAILED",
+        `Invalid path parameter 'event': must match ${EVENT_NAME_PATTERN.source}`,
+        {
+          field: "event",
+        },
+      );
+    }
     const context = c.var.jsonBody as JsonObject;
     const call = {
       event,
