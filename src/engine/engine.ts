@@ -101,7 +101,7 @@ export class ScriptEngine {
         durationMs: performance.now() - t0,
         userId: input.userId ?? null,
         requestIp: input.requestIp ?? null,
-        redactor: new Redactor(input.redactKeys ?? []),
+        redactor: new Redactor(input.redactKeys ?? []).learnSecrets(context),
         maxFieldBytes: input.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES,
       });
       return { result, trace, spans };

@@ -7,6 +7,9 @@
  * depth: `access_token`, `X-Api-Key`, `client_secret`, `Set-Cookie` all match. Its value
  * becomes "[REDACTED]". Free text (log strings, error messages) gets `key=value` / `key: value`
  * / `"key":"value"` pairs with such keys redacted too.
+ * Values learnt from the context (`learnSecrets`: every string of 4+ characters under a secret
+ * key) are also scrubbed wherever they appear in stored text, so a script that logs
+ * `ctx.password` or copies it into its data under another key does not store it either.
  * A stored JSON field over its cap becomes `{"_truncated":true,"original_bytes":N,"preview":"…"}`.
  */
 import { setKey } from "./merge";
@@ -26,16 +29,37 @@ export const DEFAULT_REDACT_KEYS = [
 
 const normalize = (key: string) => key.toLowerCase().replaceAll("-", "_");
 
+/** Shortest secret value scrubbed from free text (shorter ones would redact ordinary words). */
+export const MIN_SCRUBBED_SECRET = 4;
+
 /** Redacts keys (and key=value text) built from the default fragments plus `extra`. */
 export class Redactor {
   private readonly fragments: string[];
   private readonly textPattern: RegExp;
+  private readonly secretValues: string[] = [];
 
   constructor(extra: string[] = []) {
     this.fragments = [...new Set([...DEFAULT_REDACT_KEYS, ...extra].map(normalize).filter(Boolean))];
     // Linear: a key starts at a word boundary, so each word is scanned once.
     this.textPattern =
       /(?<![\w-])([\w-]+)("?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|(?:(?:bearer|basic)\s+)?[^\s,;&"}]+)/gi;
+  }
+
+  /** Remembers the string values under secret keys of `value` (at any depth) to scrub from text. */
+  learnSecrets(value: JsonValue, underSecret = false): this {
+    if (typeof value === "string") {
+      if (underSecret && value.length >= MIN_SCRUBBED_SECRET && !this.secretValues.includes(value)) {
+        this.secretValues.push(value);
+        this.secretValues.sort((a, b) => b.length - a.length); // longest first: no partial leftovers
+      }
+    } else if (Array.isArray(value)) {
+      for (const v of value) this.learnSecrets(v, underSecret);
+    } else if (value !== null && typeof value === "object") {
+      for (const key of Object.keys(value)) {
+        this.learnSecrets(value[key] as JsonValue, underSecret || this.isSecret(key));
+      }
+    }
+    return this;
   }
 
   /** True when a key names a secret. */
@@ -71,7 +95,13 @@ export class Redactor {
         re.lastIndex = m.index + key.length; // the value may itself be a key: `line 1: token: x`
       }
     }
-    return out + s.slice(last);
+    return this.scrubSecretValues(out + s.slice(last));
+  }
+
+  private scrubSecretValues(s: string): string {
+    let out = s;
+    for (const secret of this.secretValues) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return out;
   }
 }
 

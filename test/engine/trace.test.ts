@@ -132,3 +132,31 @@ describe("trace rows", () => {
     expect(b.logs_dropped).toBeGreaterThan(6);
   });
 });
+
+describe("secret values learnt from the context", () => {
+  it("are scrubbed wherever a script copies them, in every stored field, but not in the answer", () => {
+    const engine = new ScriptEngine();
+    const context = {
+      user: { id: "u1", credentials: { password: "hunter2-very-secret" } },
+      api_key: "k-123456",
+    };
+    const source = `
+      log("pw is", ctx.user.credentials.password, "key", ctx.api_key)
+      return { block = true, reason = "saw " .. ctx.user.credentials.password,
+               data = { copy = ctx.user.credentials.password, note = "key=" .. ctx.api_key } }`;
+    const out = engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source)] });
+    const stored = JSON.stringify([out.trace, out.spans]);
+    expect(stored).not.toContain("hunter2-very-secret");
+    expect(stored).not.toContain("k-123456");
+    const attrs = JSON.parse(out.spans[0]?.attributes as string);
+    expect(attrs.logs).toEqual([["pw is", REDACTED, "key", REDACTED]]);
+    expect(JSON.parse(out.trace.resultData as string)).toEqual({ copy: REDACTED, note: `key=${REDACTED}` });
+    expect(out.spans[0]?.statusMessage).toBe(`saw ${REDACTED}`);
+    expect(out.result.data).toEqual({ copy: "hunter2-very-secret", note: "key=k-123456" });
+  });
+
+  it("leaves values shorter than 4 characters alone in free text", () => {
+    const redactor = new Redactor().learnSecrets({ token: "abc", password: "abcd" });
+    expect(redactor.text("abc abcd")).toBe(`abc ${REDACTED}`);
+  });
+});
