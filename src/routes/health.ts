@@ -1,6 +1,7 @@
 /** `GET /health`: liveness plus a `select 1` round trip to the database. No token needed. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { jsonResponse } from "../schemas/common";
 import type { App } from "../types";
 
 const HealthSchema = z
@@ -16,14 +17,8 @@ const route = createRoute({
   tags: ["health"],
   summary: "Liveness and database reachability",
   responses: {
-    200: {
-      description: "Worker and database are up",
-      content: { "application/json": { schema: HealthSchema } },
-    },
-    503: {
-      description: "The database is unreachable",
-      content: { "application/json": { schema: HealthSchema } },
-    },
+    200: jsonResponse(HealthSchema, "Worker and database are up"),
+    503: jsonResponse(HealthSchema, "The database is unreachable"),
   },
 });
 

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { cleanupExpiredTraces, DEFAULT_BATCH_SIZE, DEFAULT_TIME_BUDGET_MS } from "../jobs/cleanup";
 import { requireToken } from "../middleware/auth";
-import { ADMIN_SECURITY, errorResponses } from "../schemas/common";
+import { ADMIN_SECURITY, errorResponses, jsonResponse } from "../schemas/common";
 import type { App } from "../types";
 
 const intParam = (min: number, max: number, description: string) =>
@@ -48,10 +48,7 @@ const route = createRoute({
   summary: "Delete traces older than TRACE_RETENTION_DAYS (and their spans) now",
   request: { query: CleanupQuery },
   responses: {
-    200: {
-      description: "What was deleted",
-      content: { "application/json": { schema: CleanupResultSchema } },
-    },
+    200: jsonResponse(CleanupResultSchema, "What was deleted"),
     ...errorResponses(400, 401, 500, 503),
   },
 });

@@ -13,7 +13,7 @@ import { randomHex } from "../lib/hex";
 import { requireToken } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { getScriptCache } from "../pipeline/script-source";
-import { ADMIN_SECURITY, EventName, errorResponses } from "../schemas/common";
+import { ADMIN_SECURITY, EventName, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
   CreateScriptBody,
   ScriptIdParam,
@@ -25,10 +25,6 @@ import type { App } from "../types";
 import { presentScript, presentVersion } from "./scripts-presenter";
 
 const MAX_SCRIPT_BODY_BYTES = 256 * 1024;
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const admin = [requireToken("ADMIN_TOKEN")];
 const adminJson = [requireToken("ADMIN_TOKEN"), ...jsonObjectBody(MAX_SCRIPT_BODY_BYTES)];
 const base = { tags: ["scripts"], security: ADMIN_SECURITY };
@@ -68,8 +64,8 @@ const create = createRoute({
   path: "/v1/scripts",
   summary: "Create a script (version 1)",
   middleware: adminJson,
-  request: { body: { required: true, content: { "application/json": { schema: CreateScriptBody } } } },
-  responses: { 201: json(ScriptSchema, "Created"), ...errorResponses(400, 401, 409, 413, 415, 422) },
+  request: { body: jsonBody(CreateScriptBody) },
+  responses: { 201: jsonResponse(ScriptSchema, "Created"), ...errorResponses(400, 401, 409, 413, 415, 422) },
 });
 const list = createRoute({
   ...base,
@@ -79,7 +75,7 @@ const list = createRoute({
   middleware: admin,
   request: { query: z.object({ trigger_event: EventName.optional() }) },
   responses: {
-    200: json(z.object({ scripts: z.array(ScriptSchema) }), "Scripts"),
+    200: jsonResponse(z.object({ scripts: z.array(ScriptSchema) }), "Scripts"),
     ...errorResponses(400, 401),
   },
 });
@@ -90,7 +86,7 @@ const read = createRoute({
   summary: "Read a script",
   middleware: admin,
   request: { params: ScriptIdParam },
-  responses: { 200: json(ScriptSchema, "The script"), ...errorResponses(400, 401, 404) },
+  responses: { 200: jsonResponse(ScriptSchema, "The script"), ...errorResponses(400, 401, 404) },
 });
 const update = createRoute({
   ...base,
@@ -100,9 +96,12 @@ const update = createRoute({
   middleware: adminJson,
   request: {
     params: ScriptIdParam,
-    body: { required: true, content: { "application/json": { schema: UpdateScriptBody } } },
+    body: jsonBody(UpdateScriptBody),
   },
-  responses: { 200: json(ScriptSchema, "Updated"), ...errorResponses(400, 401, 404, 409, 413, 415, 422) },
+  responses: {
+    200: jsonResponse(ScriptSchema, "Updated"),
+    ...errorResponses(400, 401, 404, 409, 413, 415, 422),
+  },
 });
 const disable = createRoute({
   ...base,
@@ -111,7 +110,7 @@ const disable = createRoute({
   summary: "Disable a script (its versions stay)",
   middleware: admin,
   request: { params: ScriptIdParam },
-  responses: { 200: json(ScriptSchema, "Disabled"), ...errorResponses(400, 401, 404) },
+  responses: { 200: jsonResponse(ScriptSchema, "Disabled"), ...errorResponses(400, 401, 404) },
 });
 const versions = createRoute({
   ...base,
@@ -121,7 +120,7 @@ const versions = createRoute({
   middleware: admin,
   request: { params: ScriptIdParam },
   responses: {
-    200: json(z.object({ versions: z.array(ScriptVersionSchema) }), "Versions, oldest first"),
+    200: jsonResponse(z.object({ versions: z.array(ScriptVersionSchema) }), "Versions, oldest first"),
     ...errorResponses(400, 401, 404),
   },
 });
@@ -140,7 +139,7 @@ const version = createRoute({
         .openapi({ param: { name: "version", in: "path" } }),
     }),
   },
-  responses: { 200: json(ScriptVersionSchema, "The version"), ...errorResponses(400, 401, 404) },
+  responses: { 200: jsonResponse(ScriptVersionSchema, "The version"), ...errorResponses(400, 401, 404) },
 });
 
 export function registerScripts(app: App): void {

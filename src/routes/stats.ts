@@ -9,7 +9,7 @@ import { readStatsRows, STATS_MAX_SPANS, STATS_MAX_TRACES } from "../db/trace-st
 import { ApiError } from "../errors";
 import { instantParam } from "../lib/time-params";
 import { requireToken } from "../middleware/auth";
-import { ADMIN_SECURITY, EventName, errorResponses } from "../schemas/common";
+import { ADMIN_SECURITY, EventName, errorResponses, jsonResponse } from "../schemas/common";
 import { scriptStats, triggerStats } from "../stats/aggregate";
 import type { App } from "../types";
 
@@ -60,10 +60,7 @@ const route = createRoute({
   summary: "Per-trigger and per-script counts and duration percentiles",
   request: { query: StatsQuery },
   responses: {
-    200: {
-      description: "Statistics of the window",
-      content: { "application/json": { schema: StatsSchema } },
-    },
+    200: jsonResponse(StatsSchema, "Statistics of the window"),
     ...errorResponses(400, 401, 500, 503),
   },
 });

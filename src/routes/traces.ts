@@ -3,13 +3,13 @@
  * of one trace or of a filtered page (`x-next-cursor` header, so the body stays a pure OTLP
  * document that can be piped to a collector's `/v1/traces`).
  */
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { getTraceWithSpans, listTraces, spansOfTraces } from "../db/trace-queries";
 import { ApiError } from "../errors";
 import { encodeCursor } from "../lib/time-params";
 import { requireToken } from "../middleware/auth";
 import { toOtlpRequest } from "../otlp/traces";
-import { ADMIN_SECURITY, errorResponses } from "../schemas/common";
+import { ADMIN_SECURITY, errorResponses, jsonResponse } from "../schemas/common";
 import {
   OtlpExportSchema,
   TraceDetailSchema,
@@ -24,10 +24,6 @@ import { presentTraceDetail, presentTraceSummary, toPageQuery } from "./traces-p
 /** Response header carrying the bulk export's next cursor (absent on the last page). */
 export const NEXT_CURSOR_HEADER = "x-next-cursor";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const base = { tags: ["traces"], security: ADMIN_SECURITY, middleware: [requireToken("ADMIN_TOKEN")] };
 
 const list = createRoute({
@@ -37,7 +33,7 @@ const list = createRoute({
   summary: "List traces, newest first (filters, keyset pagination)",
   request: { query: TraceListQuery },
   responses: {
-    200: json(TraceListResponse, "A page of trace summaries"),
+    200: jsonResponse(TraceListResponse, "A page of trace summaries"),
     ...errorResponses(400, 401, 500, 503),
   },
 });
@@ -50,7 +46,7 @@ const exportPage = createRoute({
   description: `Same filters and paging as GET /v1/traces; the next cursor is in the \`${NEXT_CURSOR_HEADER}\` header.`,
   request: { query: TraceListQuery },
   responses: {
-    200: json(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"),
+    200: jsonResponse(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"),
     ...errorResponses(400, 401, 500, 503),
   },
 });
@@ -61,7 +57,10 @@ const read = createRoute({
   path: "/v1/traces/{id}",
   summary: "One trace with its spans (input, output, timing of every script)",
   request: { params: TraceIdParams },
-  responses: { 200: json(TraceDetailSchema, "The trace"), ...errorResponses(400, 401, 404, 500, 503) },
+  responses: {
+    200: jsonResponse(TraceDetailSchema, "The trace"),
+    ...errorResponses(400, 401, 404, 500, 503),
+  },
 });
 
 const exportOne = createRoute({
@@ -71,7 +70,7 @@ const exportOne = createRoute({
   summary: "One trace as OTLP/JSON",
   request: { params: TraceIdParams },
   responses: {
-    200: json(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"),
+    200: jsonResponse(OtlpExportSchema, "An OTLP ExportTraceServiceRequest"),
     ...errorResponses(400, 401, 404, 500, 503),
   },
 });

@@ -16,7 +16,14 @@ import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
 import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
-import { ADMIN_SECURITY, EVENT_NAME_PATTERN, errorResponses, TRIGGER_SECURITY } from "../schemas/common";
+import {
+  ADMIN_SECURITY,
+  EVENT_NAME_PATTERN,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  TRIGGER_SECURITY,
+} from "../schemas/common";
 import {
   DryRunBody,
   DryRunResult,
@@ -51,13 +58,10 @@ const trigger = createRoute({
   middleware: [requireToken("TRIGGER_TOKEN"), ...jsonObjectBody(MAX_CONTEXT_BYTES), verifySignature()],
   request: {
     params: EventParam,
-    body: { required: true, content: { "application/json": { schema: TriggerContext } } },
+    body: jsonBody(TriggerContext),
   },
   responses: {
-    200: {
-      description: "The decision (a block is a 200 too)",
-      content: { "application/json": { schema: TriggerResult } },
-    },
+    200: jsonResponse(TriggerResult, "The decision (a block is a 200 too)"),
     ...errorResponses(400, 401, 413, 415, 500),
   },
 });
@@ -71,13 +75,10 @@ const dryRun = createRoute({
   middleware: [requireToken("ADMIN_TOKEN"), ...jsonObjectBody(1024 * 1024)],
   request: {
     params: EventParam,
-    body: { required: true, content: { "application/json": { schema: DryRunBody } } },
+    body: jsonBody(DryRunBody),
   },
   responses: {
-    200: {
-      description: "What the trigger would answer, with its spans",
-      content: { "application/json": { schema: DryRunResult } },
-    },
+    200: jsonResponse(DryRunResult, "What the trigger would answer, with its spans"),
     ...errorResponses(400, 401, 413, 415, 422),
   },
 });
@@ -90,10 +91,7 @@ const listTriggers = createRoute({
   security: ADMIN_SECURITY,
   middleware: [requireToken("ADMIN_TOKEN")],
   responses: {
-    200: {
-      description: "Triggers",
-      content: { "application/json": { schema: z.object({ triggers: z.array(TriggerSummary) }) } },
-    },
+    200: jsonResponse(z.object({ triggers: z.array(TriggerSummary) }), "Triggers"),
     ...errorResponses(401),
   },
 });

@@ -28,6 +28,16 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/** An OpenAPI response entry whose body is `schema` as JSON. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** An OpenAPI request body entry: required JSON validated by `schema`. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
 const errorContent = { "application/json": { schema: ErrorSchema } };
 
 /** OpenAPI response entries for the error statuses a route can answer. */
