@@ -1,24 +1,18 @@
 // The dry run: drafts alone or over the saved scripts, spans inline, nothing stored.
 import { describe, expect, it } from "vitest";
 import { tracesForEvent } from "./db";
-import { admin, unique } from "./helpers";
+import { admin, createScript, unique } from "./helpers";
 
 async function savedPipeline() {
   const event = unique("dry");
-  const { body: geo } = await admin("POST", "/v1/scripts", {
-    name: "Geo",
-    trigger_event: event,
-    layer_index: 0,
-    parallel_index: 0,
-    source: 'if ctx.country == "KP" then return { block = true, reason = "geo" } end',
-  });
-  await admin("POST", "/v1/scripts", {
-    name: "Tag",
-    trigger_event: event,
-    layer_index: 1,
-    parallel_index: 0,
-    source: "return { data = { tagged = true } }",
-  });
+  const geo = await createScript(
+    event,
+    'if ctx.country == "KP" then return { block = true, reason = "geo" } end',
+    {
+      name: "Geo",
+    },
+  );
+  await createScript(event, "return { data = { tagged = true } }", { name: "Tag", layer_index: 1 });
   return { event, geo };
 }
 

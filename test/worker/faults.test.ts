@@ -2,27 +2,22 @@
 // arrive exactly once after the fault clears, or reach the log as full JSON lines.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { countStored, storedSpans, waitForTrace } from "./db";
-import { admin, call, callWithEnv, dbControl, eventually, TRIGGER, unique } from "./helpers";
+import { callWithEnv, createScript, dbControl, eventually, fireTrigger, TRIGGER, unique } from "./helpers";
 
 async function warmEvent() {
   const event = unique("fault");
-  await admin("POST", "/v1/scripts", {
-    name: "geo",
-    trigger_event: event,
-    layer_index: 0,
-    parallel_index: 0,
-    source:
-      'if ctx.country == "KP" then return { block = true, reason = "geo" } end return { data = { ok = true } }',
-  });
+  await createScript(
+    event,
+    'if ctx.country == "KP" then return { block = true, reason = "geo" } end return { data = { ok = true } }',
+    { name: "geo" },
+  );
   const warm = await fire(event, "GB");
   await waitForTrace(warm.trace_id);
   return event;
 }
 
-const fire = (event: string, country: string) =>
-  call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: { user: { id: "u" }, country } }).then(
-    async (r) => (await r.json()) as any,
-  );
+const fire = async (event: string, country: string) =>
+  (await fireTrigger(event, { user: { id: "u" }, country })).body;
 
 function failedTraceLines(spy: { mock: { calls: unknown[][] } }) {
   return spy.mock.calls

@@ -111,3 +111,26 @@ export async function callWithEnv(
   if (opts.waitForBackground !== false) await waitOnExecutionContext(ctx);
   return res;
 }
+
+/** Creates a script through the API (layer 0, slot 0 unless overridden); fails the test if refused. */
+export async function createScript(event: string, source: string, fields: Record<string, unknown> = {}) {
+  const res = await admin("POST", "/v1/scripts", {
+    name: "script",
+    trigger_event: event,
+    layer_index: 0,
+    parallel_index: 0,
+    source,
+    ...fields,
+  });
+  if (res.status !== 201) throw new Error(`script not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; [key: string]: unknown };
+}
+
+/** A trigger call with the trigger token; returns the response and its parsed body. */
+export async function fireTrigger(event: string, context: unknown, headers: Record<string, string> = {}) {
+  const res = await call("POST", `/v1/triggers/${event}`, {
+    headers: { ...TRIGGER, ...headers },
+    json: context,
+  });
+  return { res, body: (await res.json()) as any };
+}

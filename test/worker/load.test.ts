@@ -3,21 +3,18 @@
 import { describe, expect, it } from "vitest";
 import { exampleScripts, manifest } from "../engine/examples";
 import { countStored, tracesForEvent } from "./db";
-import { admin, call, dbControl, eventually, TRIGGER, unique } from "./helpers";
+import { call, createScript, dbControl, eventually, TRIGGER, unique } from "./helpers";
 
 const CALLS = 200;
 
 async function seedExamplePipeline(event: string) {
   for (const s of exampleScripts()) {
-    const res = await admin("POST", "/v1/scripts", {
+    await createScript(event, s.source, {
       name: s.name,
-      trigger_event: event,
       layer_index: s.layerIndex,
       parallel_index: s.parallelIndex,
       on_error: s.onError,
-      source: s.source,
     });
-    expect(res.status).toBe(201);
   }
 }
 

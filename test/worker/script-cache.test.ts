@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { pipelineScripts, pipelineScriptVersions } from "../../src/db/schema";
-import { admin, callWithEnv, eventually, TRIGGER, testDb, unique } from "./helpers";
+import { callWithEnv, createScript, eventually, TRIGGER, testDb, unique } from "./helpers";
 
 const TTL = { SCRIPT_CACHE_TTL_S: "1" };
 
@@ -15,13 +15,7 @@ async function fire(event: string) {
 describe("script cache", () => {
   it("serves the cached version within the TTL and the edited one after it", async () => {
     const event = unique("ttl");
-    const { body: s } = await admin("POST", "/v1/scripts", {
-      name: "v",
-      trigger_event: event,
-      layer_index: 0,
-      parallel_index: 0,
-      source: "return { data = { v = 1 } }",
-    });
+    const s = await createScript(event, "return { data = { v = 1 } }", { name: "v" });
     expect(await fire(event)).toEqual({ v: 1 });
 
     const db = testDb();

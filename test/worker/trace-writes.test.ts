@@ -2,7 +2,7 @@
 // concurrency, no database request before a warm answer, TRACING=off and sampling.
 import { describe, expect, it } from "vitest";
 import { countStored, storedSpans, tracesForEvent, waitForTrace } from "./db";
-import { admin, call, callWithEnv, dbControl, eventually, TRIGGER, unique } from "./helpers";
+import { callWithEnv, createScript, dbControl, eventually, fireTrigger, TRIGGER, unique } from "./helpers";
 
 const isTraceInsert = (sql: string[]) => sql.some((s) => /insert into "pipeline_traces"/i.test(s));
 const isScriptRead = (sql: string[]) => sql.some((s) => /from "pipeline_scripts"/i.test(s));
@@ -10,22 +10,13 @@ const isScriptRead = (sql: string[]) => sql.some((s) => /from "pipeline_scripts"
 async function eventWithScripts(n = 3) {
   const event = unique("w");
   for (let i = 0; i < n; i++) {
-    const res = await admin("POST", "/v1/scripts", {
-      name: `s${i}`,
-      trigger_event: event,
-      layer_index: i,
-      parallel_index: 0,
-      source: `return { data = { s${i} = true } }`,
-    });
-    expect(res.status).toBe(201);
+    await createScript(event, `return { data = { s${i} = true } }`, { name: `s${i}`, layer_index: i });
   }
   return event;
 }
 
-const fire = (event: string, context: unknown = { user: { id: "u" } }) =>
-  call("POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: context }).then(
-    async (r) => (await r.json()) as any,
-  );
+const fire = async (event: string, context: unknown = { user: { id: "u" } }) =>
+  (await fireTrigger(event, context)).body;
 
 describe("trace writes", () => {
   it("writes a trace and all its spans in exactly one database request, and reads no scripts once warm", async () => {
@@ -60,13 +51,7 @@ describe("trace writes", () => {
 
   it("stores nothing with TRACING=off, and samples only successful traces", async () => {
     const event = unique("sample");
-    await admin("POST", "/v1/scripts", {
-      name: "b",
-      trigger_event: event,
-      layer_index: 0,
-      parallel_index: 0,
-      source: "if ctx.block then return { block = true, reason = 'x' } end",
-    });
+    await createScript(event, "if ctx.block then return { block = true, reason = 'x' } end", { name: "b" });
     const off = await callWithEnv({ TRACING: "off" }, "POST", `/v1/triggers/${event}`, {
       headers: TRIGGER,
       json: { block: true },

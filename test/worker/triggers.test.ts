@@ -1,35 +1,11 @@
 // The trigger endpoint: answers, the stored trace and spans field by field, who/where, and bad input.
 import { describe, expect, it } from "vitest";
 import { storedSpans, tracesForEvent, waitForTrace } from "./db";
-import { admin, call, TRIGGER, unique } from "./helpers";
+import { call, createScript, fireTrigger, TRIGGER, unique } from "./helpers";
 
-async function addScript(
-  event: string,
-  name: string,
-  layer: number,
-  parallel: number,
-  source: string,
-  extra = {},
-) {
-  const res = await admin("POST", "/v1/scripts", {
-    name,
-    trigger_event: event,
-    layer_index: layer,
-    parallel_index: parallel,
-    source,
-    ...extra,
-  });
-  expect(res.status).toBe(201);
-  return res.body as { id: string };
-}
-
-async function trigger(event: string, context: unknown, headers: Record<string, string> = {}) {
-  const res = await call("POST", `/v1/triggers/${event}`, {
-    headers: { ...TRIGGER, ...headers },
-    json: context,
-  });
-  return { res, body: (await res.json()) as any };
-}
+const addScript = (event: string, name: string, layer: number, parallel: number, source: string) =>
+  createScript(event, source, { name, layer_index: layer, parallel_index: parallel });
+const trigger = fireTrigger;
 
 describe("POST /v1/triggers/:event", () => {
   it("runs the layers, merges data, blocks, and answers 200 with the trace id", async () => {
