@@ -4,7 +4,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import { createDatabase } from "../db/client";
+import { lazyDatabase } from "../db/client";
 import { loadConfig } from "../env";
 import { ApiError } from "../errors";
 import { randomHex } from "../lib/hex";
@@ -28,7 +28,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       if (!loaded.ok)
         throw new ApiError("CONFIG_INVALID", `Worker configuration is invalid: ${loaded.message}`);
       c.set("config", loaded.config);
-      c.set("db", createDatabase(loaded.config));
+      c.set("db", lazyDatabase(loaded.config));
       await next();
     } finally {
       const status = c.res.status;
