@@ -3,10 +3,12 @@
  * middleware chain, error shape and validation hook are the same everywhere.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { SCOPE_DESCRIPTIONS, SCOPES } from "./auth/scopes";
 import { validationHook } from "./lib/validation";
-import { requireToken } from "./middleware/auth";
+import { requireScope } from "./middleware/auth";
 import { handleError, handleNotFound } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
+import { registerAudit } from "./routes/audit";
 import { registerHealth } from "./routes/health";
 import { registerInternal } from "./routes/internal";
 import { registerScripts } from "./routes/scripts";
@@ -29,19 +31,15 @@ export function createApp(): App {
   registerInternal(app);
   registerScripts(app);
   registerTriggers(app);
+  registerAudit(app);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerToken", {
     type: "http",
     scheme: "bearer",
-    description: "ADMIN_TOKEN",
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", "triggerToken", {
-    type: "http",
-    scheme: "bearer",
-    description: "TRIGGER_TOKEN",
+    description: `ADMIN_TOKEN (every scope), TRIGGER_TOKEN (trigger) or a named API_TOKENS token. Each operation names its scope in its security requirement and in x-required-scope. Scopes: ${SCOPES.map((s) => `${s}: ${SCOPE_DESCRIPTIONS[s]}`).join("; ")}.`,
   });
   // The API description is not public either: every endpoint but /health needs a token.
-  app.use("/openapi.json", requireToken("ADMIN_TOKEN"));
+  app.use("/openapi.json", requireScope("scripts:read"));
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

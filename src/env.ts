@@ -5,6 +5,7 @@
  * becomes a clear 500 naming it instead of a crash deep inside a handler.
  */
 import { z } from "zod";
+import { ApiTokenSchema } from "./auth/tokens";
 
 const onOff = z.enum(["on", "off"]);
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -17,6 +18,28 @@ export const EnvSchema = z.object({
   TURSO_AUTH_TOKEN: z.string().optional(),
   ADMIN_TOKEN: z.string().min(1).optional(),
   TRIGGER_TOKEN: z.string().min(1).optional(),
+  /** Named, scoped tokens as JSON: `[{"name","sha256","scopes":[…]}]` (hashes only, never tokens). */
+  API_TOKENS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v?.trim()) return [];
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "API_TOKENS must be a JSON array" });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(ApiTokenSchema)
+        .max(100)
+        .refine(
+          (list) => new Set(list.map((t) => t.name)).size === list.length,
+          "token names must be unique",
+        ),
+    ),
   TRIGGER_SIGNING_SECRET: z.string().min(1).optional(),
   TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
   SCRIPT_CACHE_TTL_S: intFrom(0, 3600).default(10),

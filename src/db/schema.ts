@@ -153,3 +153,49 @@ export type TraceRow = typeof pipelineTraces.$inferInsert;
 export type SpanRow = typeof pipelineSpans.$inferInsert;
 export type ScriptRow = typeof pipelineScripts.$inferSelect;
 export type ScriptVersionRow = typeof pipelineScriptVersions.$inferSelect;
+
+export const AUDIT_ACTIONS = [
+  "script.create",
+  "script.update",
+  "script.disable",
+  "script.rollback",
+  "scripts.apply",
+  "secret.put",
+  "secret.delete",
+  "traces.cleanup",
+  "user.erase",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * `audit_log`: one row per change to scripts, settings, secrets (names only), rollbacks,
+ * cleanups and erasures: who (the token's name), what, when, the request id, and the versions
+ * before and after. It never holds secret values or trace contents; an erased user appears only
+ * as a SHA-256 of their id. Kept 400 days (the daily cron deletes older rows).
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    requestId: text("request_id").notNull(),
+    beforeVersion: integer("before_version"),
+    afterVersion: integer("after_version"),
+    /** Small JSON object: changed field names, counts, a secret's name. Never values of secrets. */
+    details: text("details"),
+  },
+  (t) => [
+    // GET /v1/audit (newest first, keyset on (at, id)) and the 400-day retention delete.
+    index("audit_at_idx").on(t.at, t.id),
+    // GET /v1/audit?target_id= (the history of one script).
+    index("audit_target_at_idx").on(t.targetId, t.at, t.id),
+    // GET /v1/audit?actor= (what one token did, e.g. during a rotation).
+    index("audit_actor_at_idx").on(t.actor, t.at, t.id),
+  ],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -3,6 +3,7 @@
  * these; nothing else in the worker writes `pipeline_scripts` or `pipeline_script_versions`.
  */
 import { and, asc, eq } from "drizzle-orm";
+import { type AuditInsert, auditInsert } from "./audit-repo";
 import type { Database } from "./client";
 import {
   type OnErrorPolicy,
@@ -91,27 +92,26 @@ export async function getScript(db: Database, id: string): Promise<ScriptWithSou
   return rows[0] ? flatten(rows[0]) : null;
 }
 
-/** Inserts a script and its version 1 in one batch (one transaction). */
-export async function insertScript(db: Database, s: NewScript): Promise<void> {
-  await db.batch([
-    db.insert(pipelineScripts).values({
-      id: s.id,
-      name: s.name,
-      description: s.description,
-      triggerEvent: s.triggerEvent,
-      layerIndex: s.layerIndex,
-      parallelIndex: s.parallelIndex,
-      enabled: s.enabled,
-      onError: s.onError,
-      instructionBudget: s.instructionBudget,
-      currentVersion: 1,
-      createdAt: s.now,
-      updatedAt: s.now,
-    }),
-    db
-      .insert(pipelineScriptVersions)
-      .values({ scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now }),
-  ]);
+/** Inserts a script and its version 1 (and its audit entry) in one batch (one transaction). */
+export async function insertScript(db: Database, s: NewScript, audit?: AuditInsert): Promise<void> {
+  const script = db.insert(pipelineScripts).values({
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    triggerEvent: s.triggerEvent,
+    layerIndex: s.layerIndex,
+    parallelIndex: s.parallelIndex,
+    enabled: s.enabled,
+    onError: s.onError,
+    instructionBudget: s.instructionBudget,
+    currentVersion: 1,
+    createdAt: s.now,
+    updatedAt: s.now,
+  });
+  const version = db
+    .insert(pipelineScriptVersions)
+    .values({ scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now });
+  await (audit ? db.batch([script, version, auditInsert(db, audit)]) : db.batch([script, version]));
 }
 
 export type ScriptChanges = Partial<
@@ -131,7 +131,8 @@ export type ScriptChanges = Partial<
 /**
  * Applies field changes and, when `newSource` is given, appends version `current + 1` and points
  * the script at it — in one batch, guarded by the version read before, so two concurrent edits
- * cannot both claim the same version number (the loser fails on the primary key).
+ * cannot both claim the same version number (the loser fails on the primary key). The audit
+ * entry, when given, is written in the same batch.
  */
 export async function updateScript(
   db: Database,
@@ -139,6 +140,7 @@ export async function updateScript(
   changes: ScriptChanges,
   newSource: { source: string; sha256: string } | null,
   now: number,
+  audit?: AuditInsert,
 ): Promise<void> {
   const version = newSource ? current.currentVersion + 1 : current.currentVersion;
   const update = db
@@ -147,20 +149,19 @@ export async function updateScript(
     .where(
       and(eq(pipelineScripts.id, current.id), eq(pipelineScripts.currentVersion, current.currentVersion)),
     );
+  const auditRow = audit ? [auditInsert(db, audit)] : [];
   if (!newSource) {
-    await update;
+    await db.batch([update, ...auditRow]);
     return;
   }
-  await db.batch([
-    db.insert(pipelineScriptVersions).values({
-      scriptId: current.id,
-      version,
-      source: newSource.source,
-      sha256: newSource.sha256,
-      createdAt: now,
-    }),
-    update,
-  ]);
+  const insertVersion = db.insert(pipelineScriptVersions).values({
+    scriptId: current.id,
+    version,
+    source: newSource.source,
+    sha256: newSource.sha256,
+    createdAt: now,
+  });
+  await db.batch([insertVersion, update, ...auditRow]);
 }
 
 /** All versions of a script, oldest first. */

@@ -9,6 +9,7 @@ import { createDatabase } from "../db/client";
 import { deleteExpiredRound } from "../db/trace-retention";
 import { loadConfig } from "../env";
 import { createLogger } from "../lib/log";
+import { cleanupExpiredAudit } from "./audit-retention";
 
 const DAY_MS = 86_400_000;
 
@@ -86,12 +87,14 @@ export async function runScheduledCleanup(env: object, now = Date.now()): Promis
   const { config } = loaded;
   const logger = createLogger(config.LOG_LEVEL, { job: "trace_cleanup" });
   try {
-    const result = await cleanupExpiredTraces(createDatabase(config), {
+    const db = createDatabase(config);
+    const result = await cleanupExpiredTraces(db, {
       now,
       retentionDays: config.TRACE_RETENTION_DAYS,
       timeBudgetMs: 10 * 60_000,
     });
     logger.info("trace_cleanup", { ...result });
+    logger.info("audit_cleanup", await cleanupExpiredAudit(db, now));
     return result;
   } catch (err) {
     logger.error("trace_cleanup_failed", { message: (err as Error).message });

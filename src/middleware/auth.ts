@@ -1,13 +1,15 @@
 /**
- * Bearer-token access: `ADMIN_TOKEN` for the management API, `TRIGGER_TOKEN` for trigger calls.
- * Tokens are compared in constant time (SHA-256 of both, then a timing-safe compare). A token that
- * is not configured makes its endpoints refuse with NOT_CONFIGURED: they never run open.
+ * Bearer-token access with scopes. Every endpoint but `/health` requires one scope: a token that
+ * is missing or unknown answers 401 UNAUTHORIZED, a known token without the scope answers 403
+ * FORBIDDEN naming it. When no configured token could ever hold the scope, the endpoint answers
+ * 500 NOT_CONFIGURED: it never runs open. The caller's principal (token name and scopes) is put
+ * on `c.var.principal` for the audit trail.
  */
 import type { MiddlewareHandler } from "hono";
+import type { Scope } from "../auth/scopes";
+import { resolveToken, scopeConfigured } from "../auth/tokens";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../types";
-
-export type TokenName = "ADMIN_TOKEN" | "TRIGGER_TOKEN";
 
 const encoder = new TextEncoder();
 
@@ -34,23 +36,52 @@ export function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-/** Requires the named secret as a bearer token. */
-export function requireToken(name: TokenName): MiddlewareHandler<AppEnv> {
+function tokenSources(scope: Scope): string {
+  return scope === "trigger" ? "TRIGGER_TOKEN, ADMIN_TOKEN or API_TOKENS" : "ADMIN_TOKEN or API_TOKENS";
+}
+
+/**
+ * Requires a bearer token holding `scope`.
+ * @throws ApiError NOT_CONFIGURED (500), UNAUTHORIZED (401) or FORBIDDEN (403)
+ */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const expected = c.get("config")[name];
-    if (!expected) {
+    const config = c.get("config");
+    if (!scopeConfigured(config, scope)) {
       throw new ApiError(
         "NOT_CONFIGURED",
-        `${name} is not configured; this endpoint is disabled until it is set`,
+        `No token with scope '${scope}' is configured (${tokenSources(scope)}); this endpoint is disabled until one is set`,
       );
     }
     const given = bearerToken(c.req.header("authorization"));
     if (given === null) {
       throw new ApiError("UNAUTHORIZED", "Missing bearer token in the Authorization header");
     }
-    if (!(await constantTimeEqual(given, expected))) {
-      throw new ApiError("UNAUTHORIZED", "Invalid bearer token");
+    const principal = await resolveToken(config, given);
+    if (!principal) throw new ApiError("UNAUTHORIZED", "Invalid bearer token");
+    if (!principal.scopes.has(scope)) {
+      throw new ApiError("FORBIDDEN", `Token '${principal.name}' lacks the scope '${scope}'`, {
+        details: { required_scope: scope },
+      });
     }
+    c.set("principal", principal);
     await next();
   };
+}
+
+/**
+ * The OpenAPI part of a scoped route: the bearer security requirement naming the scope (OpenAPI
+ * 3.1 allows role names on non-OAuth schemes) and `x-required-scope`.
+ */
+export function scopeDoc(scope: Scope) {
+  return { security: [{ bearerToken: [scope as string] }], "x-required-scope": scope };
+}
+
+/**
+ * Everything a route needs for its scope: the OpenAPI security entries and the middleware chain
+ * (the scope check first, then `extra`, e.g. the JSON body parser).
+ * @example createRoute({ method: "get", path: "/v1/scripts", ...scoped("scripts:read"), … })
+ */
+export function scoped(scope: Scope, ...extra: MiddlewareHandler<AppEnv>[]) {
+  return { ...scopeDoc(scope), middleware: [requireScope(scope), ...extra] };
 }

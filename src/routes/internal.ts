@@ -4,9 +4,11 @@
  * parameters bound one call; `done: false` means call again.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditEntry } from "../audit/entry";
+import { auditInsert } from "../db/audit-repo";
 import { cleanupExpiredTraces, DEFAULT_BATCH_SIZE, DEFAULT_TIME_BUDGET_MS } from "../jobs/cleanup";
-import { requireToken } from "../middleware/auth";
-import { ADMIN_SECURITY, errorResponses, jsonResponse } from "../schemas/common";
+import { scoped } from "../middleware/auth";
+import { errorResponses, jsonResponse } from "../schemas/common";
 import type { App } from "../types";
 
 const intParam = (min: number, max: number, description: string) =>
@@ -43,8 +45,7 @@ const route = createRoute({
   method: "post",
   path: "/internal/cleanup-traces",
   tags: ["internal"],
-  security: ADMIN_SECURITY,
-  middleware: [requireToken("ADMIN_TOKEN")],
+  ...scoped("ops"),
   summary: "Delete traces older than TRACE_RETENTION_DAYS (and their spans) now",
   request: { query: CleanupQuery },
   responses: {
@@ -65,6 +66,18 @@ export function registerInternal(app: App): void {
       timeBudgetMs: q.time_budget_ms,
     });
     c.var.logger.info("trace_cleanup", { ...result, trigger: "http" });
+    await auditInsert(
+      c.var.db,
+      auditEntry(c, {
+        action: "traces.cleanup",
+        targetType: "traces",
+        details: {
+          deleted_traces: result.deleted_traces,
+          deleted_spans: result.deleted_spans,
+          done: result.done,
+        },
+      }),
+    );
     return c.json({ ...result, retention_days: retentionDays }, 200);
   });
 }

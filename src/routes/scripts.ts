@@ -4,16 +4,17 @@
  * 422 and its line and message; an enabled script cannot share a slot (event, layer, parallel).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditEntry } from "../audit/entry";
 import * as repo from "../db/scripts-repo";
 import { checkSource } from "../engine";
 import { ApiError } from "../errors";
 import { isUniqueViolation } from "../lib/db-errors";
 import { sha256Hex } from "../lib/hash";
 import { randomHex } from "../lib/hex";
-import { requireToken } from "../middleware/auth";
+import { scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { getScriptCache } from "../pipeline/script-source";
-import { ADMIN_SECURITY, EventName, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { EventName, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
   CreateScriptBody,
   ScriptIdParam,
@@ -25,9 +26,10 @@ import type { App } from "../types";
 import { presentScript, presentVersion } from "./scripts-presenter";
 
 const MAX_SCRIPT_BODY_BYTES = 256 * 1024;
-const admin = [requireToken("ADMIN_TOKEN")];
-const adminJson = [requireToken("ADMIN_TOKEN"), ...jsonObjectBody(MAX_SCRIPT_BODY_BYTES)];
-const base = { tags: ["scripts"], security: ADMIN_SECURITY };
+const reader = scoped("scripts:read");
+const writer = scoped("scripts:write", ...jsonObjectBody(MAX_SCRIPT_BODY_BYTES));
+const disabler = scoped("scripts:write");
+const base = { tags: ["scripts"] };
 
 /** Refuses source that does not compile (422 naming `source`, with line and message). */
 export function assertCompiles(source: string, field = "source"): void {
@@ -63,7 +65,7 @@ const create = createRoute({
   method: "post",
   path: "/v1/scripts",
   summary: "Create a script (version 1)",
-  middleware: adminJson,
+  ...writer,
   request: { body: jsonBody(CreateScriptBody) },
   responses: { 201: jsonResponse(ScriptSchema, "Created"), ...errorResponses(400, 401, 409, 413, 415, 422) },
 });
@@ -72,7 +74,7 @@ const list = createRoute({
   method: "get",
   path: "/v1/scripts",
   summary: "List scripts",
-  middleware: admin,
+  ...reader,
   request: { query: z.object({ trigger_event: EventName.optional() }) },
   responses: {
     200: jsonResponse(z.object({ scripts: z.array(ScriptSchema) }), "Scripts"),
@@ -84,7 +86,7 @@ const read = createRoute({
   method: "get",
   path: "/v1/scripts/{id}",
   summary: "Read a script",
-  middleware: admin,
+  ...reader,
   request: { params: ScriptIdParam },
   responses: { 200: jsonResponse(ScriptSchema, "The script"), ...errorResponses(400, 401, 404) },
 });
@@ -93,7 +95,7 @@ const update = createRoute({
   method: "put",
   path: "/v1/scripts/{id}",
   summary: "Update a script (a new source makes a new version)",
-  middleware: adminJson,
+  ...writer,
   request: {
     params: ScriptIdParam,
     body: jsonBody(UpdateScriptBody),
@@ -108,7 +110,7 @@ const disable = createRoute({
   method: "delete",
   path: "/v1/scripts/{id}",
   summary: "Disable a script (its versions stay)",
-  middleware: admin,
+  ...disabler,
   request: { params: ScriptIdParam },
   responses: { 200: jsonResponse(ScriptSchema, "Disabled"), ...errorResponses(400, 401, 404) },
 });
@@ -117,7 +119,7 @@ const versions = createRoute({
   method: "get",
   path: "/v1/scripts/{id}/versions",
   summary: "List a script's versions",
-  middleware: admin,
+  ...reader,
   request: { params: ScriptIdParam },
   responses: {
     200: jsonResponse(z.object({ versions: z.array(ScriptVersionSchema) }), "Versions, oldest first"),
@@ -129,7 +131,7 @@ const version = createRoute({
   method: "get",
   path: "/v1/scripts/{id}/versions/{version}",
   summary: "Read one version with its source",
-  middleware: admin,
+  ...reader,
   request: {
     params: ScriptIdParam.extend({
       version: z.coerce
@@ -148,21 +150,36 @@ export function registerScripts(app: App): void {
     assertCompiles(body.source);
     const id = `scr_${randomHex(8)}`;
     const now = Date.now();
+    const audit = auditEntry(c, {
+      action: "script.create",
+      targetType: "script",
+      targetId: id,
+      afterVersion: 1,
+      details: {
+        trigger_event: body.trigger_event,
+        layer_index: body.layer_index,
+        parallel_index: body.parallel_index,
+      },
+    });
     await repo
-      .insertScript(c.var.db, {
-        id,
-        name: body.name,
-        description: body.description ?? null,
-        triggerEvent: body.trigger_event,
-        layerIndex: body.layer_index,
-        parallelIndex: body.parallel_index,
-        enabled: body.enabled,
-        onError: body.on_error,
-        instructionBudget: body.instruction_budget,
-        source: body.source,
-        sha256: await sha256Hex(body.source),
-        now,
-      })
+      .insertScript(
+        c.var.db,
+        {
+          id,
+          name: body.name,
+          description: body.description ?? null,
+          triggerEvent: body.trigger_event,
+          layerIndex: body.layer_index,
+          parallelIndex: body.parallel_index,
+          enabled: body.enabled,
+          onError: body.on_error,
+          instructionBudget: body.instruction_budget,
+          source: body.source,
+          sha256: await sha256Hex(body.source),
+          now,
+        },
+        audit,
+      )
       .catch(slotConflict);
     getScriptCache(c.var.config).invalidate();
     return c.json(presentScript(await loadOr404(c.var.db, id)), 201);
@@ -200,14 +217,37 @@ export function registerScripts(app: App): void {
     for (const key of Object.keys(changes) as (keyof repo.ScriptChanges)[]) {
       if (changes[key] === undefined) delete changes[key];
     }
-    await repo.updateScript(c.var.db, current, changes, newSource, Date.now()).catch(slotConflict);
+    const audit = auditEntry(c, {
+      action: "script.update",
+      targetType: "script",
+      targetId: id,
+      beforeVersion: current.currentVersion,
+      afterVersion: newSource ? current.currentVersion + 1 : current.currentVersion,
+      details: { changed: [...Object.keys(changes), ...(newSource ? ["source"] : [])] },
+    });
+    await repo.updateScript(c.var.db, current, changes, newSource, Date.now(), audit).catch(slotConflict);
     getScriptCache(c.var.config).invalidate();
     return c.json(presentScript(await loadOr404(c.var.db, id)), 200);
   });
 
   app.openapi(disable, async (c) => {
     const current = await loadOr404(c.var.db, c.req.valid("param").id);
-    if (current.enabled) await repo.updateScript(c.var.db, current, { enabled: false }, null, Date.now());
+    const audit = auditEntry(c, {
+      action: "script.disable",
+      targetType: "script",
+      targetId: current.id,
+      beforeVersion: current.currentVersion,
+      afterVersion: current.currentVersion,
+      details: { was_enabled: current.enabled },
+    });
+    await repo.updateScript(
+      c.var.db,
+      current,
+      current.enabled ? { enabled: false } : {},
+      null,
+      Date.now(),
+      audit,
+    );
     getScriptCache(c.var.config).invalidate();
     return c.json(presentScript(await loadOr404(c.var.db, current.id)), 200);
   });

@@ -8,8 +8,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { readStatsRows, STATS_MAX_SPANS, STATS_MAX_TRACES } from "../db/trace-stats";
 import { ApiError } from "../errors";
 import { instantParam } from "../lib/time-params";
-import { requireToken } from "../middleware/auth";
-import { ADMIN_SECURITY, EventName, errorResponses, jsonResponse } from "../schemas/common";
+import { scoped } from "../middleware/auth";
+import { EventName, errorResponses, jsonResponse } from "../schemas/common";
 import { scriptStats, triggerStats } from "../stats/aggregate";
 import type { App } from "../types";
 
@@ -55,8 +55,7 @@ const route = createRoute({
   method: "get",
   path: "/v1/stats",
   tags: ["traces"],
-  security: ADMIN_SECURITY,
-  middleware: [requireToken("ADMIN_TOKEN")],
+  ...scoped("traces:read"),
   summary: "Per-trigger and per-script counts and duration percentiles",
   request: { query: StatsQuery },
   responses: {

@@ -7,9 +7,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { getTraceWithSpans, listTraces, spansOfTraces } from "../db/trace-queries";
 import { ApiError } from "../errors";
 import { encodeCursor } from "../lib/time-params";
-import { requireToken } from "../middleware/auth";
+import { scoped } from "../middleware/auth";
 import { toOtlpRequest } from "../otlp/traces";
-import { ADMIN_SECURITY, errorResponses, jsonResponse } from "../schemas/common";
+import { errorResponses, jsonResponse } from "../schemas/common";
 import {
   OtlpExportSchema,
   TraceDetailSchema,
@@ -24,7 +24,7 @@ import { presentTraceDetail, presentTraceSummary, toPageQuery } from "./traces-p
 /** Response header carrying the bulk export's next cursor (absent on the last page). */
 export const NEXT_CURSOR_HEADER = "x-next-cursor";
 
-const base = { tags: ["traces"], security: ADMIN_SECURITY, middleware: [requireToken("ADMIN_TOKEN")] };
+const base = { tags: ["traces"], ...scoped("traces:read") };
 
 const list = createRoute({
   ...base,

@@ -11,19 +11,12 @@ import { every } from "hono/combine";
 import * as repo from "../db/scripts-repo";
 import type { JsonObject, ScriptSpec } from "../engine/types";
 import { ApiError } from "../errors";
-import { requireToken } from "../middleware/auth";
+import { requireScope, scopeDoc, scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
 import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
-import {
-  ADMIN_SECURITY,
-  EVENT_NAME_PATTERN,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  TRIGGER_SECURITY,
-} from "../schemas/common";
+import { EVENT_NAME_PATTERN, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
   DryRunBody,
   DryRunResult,
@@ -39,11 +32,7 @@ import { presentResult, presentSpan } from "./trigger-presenter";
 
 export const TRACE_ID_HEADER = "x-hookline-trace-id";
 
-const triggerMiddleware = [
-  requireToken("TRIGGER_TOKEN"),
-  ...jsonObjectBody(MAX_CONTEXT_BYTES),
-  verifySignature(),
-];
+const triggerMiddleware = [requireScope("trigger"), ...jsonObjectBody(MAX_CONTEXT_BYTES), verifySignature()];
 
 /**
  * Documented like every route, but served without the generic JSON validator: the body is read,
@@ -54,8 +43,7 @@ const trigger = createRoute({
   path: "/v1/triggers/{event}",
   tags: ["triggers"],
   summary: "Run a trigger's scripts and answer allow / block",
-  security: TRIGGER_SECURITY,
-  middleware: [requireToken("TRIGGER_TOKEN"), ...jsonObjectBody(MAX_CONTEXT_BYTES), verifySignature()],
+  ...scopeDoc("trigger"),
   request: {
     params: EventParam,
     body: jsonBody(TriggerContext),
@@ -71,8 +59,7 @@ const dryRun = createRoute({
   path: "/v1/triggers/{event}/dry-run",
   tags: ["triggers"],
   summary: "Run a trigger with draft scripts; spans inline, nothing stored",
-  security: ADMIN_SECURITY,
-  middleware: [requireToken("ADMIN_TOKEN"), ...jsonObjectBody(1024 * 1024)],
+  ...scoped("scripts:write", ...jsonObjectBody(1024 * 1024)),
   request: {
     params: EventParam,
     body: jsonBody(DryRunBody),
@@ -88,8 +75,7 @@ const listTriggers = createRoute({
   path: "/v1/triggers",
   tags: ["triggers"],
   summary: "Each trigger event with its layers of enabled scripts",
-  security: ADMIN_SECURITY,
-  middleware: [requireToken("ADMIN_TOKEN")],
+  ...scoped("scripts:read"),
   responses: {
     200: jsonResponse(z.object({ triggers: z.array(TriggerSummary) }), "Triggers"),
     ...errorResponses(401),

@@ -45,6 +45,7 @@ export function errorResponses(...statuses: (400 | 401 | 404 | 409 | 413 | 415 |
   const descriptions: Record<number, string> = {
     400: "Invalid request (the error names the field)",
     401: "Missing or invalid credentials",
+    403: "The token lacks the operation's scope (`x-required-scope`)",
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
@@ -53,11 +54,9 @@ export function errorResponses(...statuses: (400 | 401 | 404 | 409 | 413 | 415 |
     500: "Server misconfigured or internal error",
     503: "Database unavailable",
   };
+  // Every authenticated operation can also answer 403 (a known token without the scope).
+  const all = statuses.includes(401) ? [...statuses, 403] : statuses;
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: descriptions[s] ?? "Error", content: errorContent }]),
+    all.map((s) => [s, { description: descriptions[s] ?? "Error", content: errorContent }]),
   );
 }
-
-/** Bearer-token security requirement names, declared on the document in app.ts. */
-export const ADMIN_SECURITY = [{ adminToken: [] }];
-export const TRIGGER_SECURITY = [{ triggerToken: [] }];

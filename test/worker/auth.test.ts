@@ -21,24 +21,34 @@ describe("access", () => {
     expect(await res.json()).toMatchObject({ ok: true, db: { ok: true } });
   });
 
-  it.each(PROTECTED)("%s %s needs the admin token", async (method, path, json) => {
-    for (const headers of [{}, { authorization: "Bearer wrong" }, TRIGGER, { authorization: "Basic abc" }]) {
+  it.each(PROTECTED)("%s %s needs a token with its scope", async (method, path, json) => {
+    const refused: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer wrong" },
+      { authorization: "Basic abc" },
+    ];
+    for (const headers of refused) {
       const res = await call(method, path, { headers, json });
       expect(res.status).toBe(401);
       const body: any = await res.json();
       expect(body.error.code).toBe("UNAUTHORIZED");
       expect(body.error.request_id).toBeTruthy();
     }
+    // The trigger token is known but holds only the `trigger` scope.
+    const res = await call(method, path, { headers: TRIGGER, json });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).error.code).toBe("FORBIDDEN");
   });
 
-  it("the trigger endpoint needs the trigger token, not the admin one", async () => {
-    for (const headers of [{}, ADMIN, { authorization: "Bearer test-trigger-token-x" }]) {
+  it("the trigger endpoint takes the trigger token (and the admin token, which holds every scope)", async () => {
+    const refused: Record<string, string>[] = [{}, { authorization: "Bearer test-trigger-token-x" }];
+    for (const headers of refused) {
       const res = await call("POST", "/v1/triggers/before_signin", { headers, json: {} });
       expect(res.status).toBe(401);
     }
-    expect((await call("POST", `/v1/triggers/${unique("ev")}`, { headers: TRIGGER, json: {} })).status).toBe(
-      200,
-    );
+    for (const headers of [TRIGGER, ADMIN]) {
+      expect((await call("POST", `/v1/triggers/${unique("ev")}`, { headers, json: {} })).status).toBe(200);
+    }
   });
 
   it("an unconfigured secret disables its endpoints instead of running open", async () => {
@@ -48,10 +58,15 @@ describe("access", () => {
       code: "NOT_CONFIGURED",
       message: expect.stringContaining("ADMIN_TOKEN"),
     });
-    const noTrigger = await callWithEnv({ TRIGGER_TOKEN: undefined }, "POST", "/v1/triggers/before_signin", {
-      headers: TRIGGER,
-      json: {},
-    });
+    const noTrigger = await callWithEnv(
+      { TRIGGER_TOKEN: undefined, ADMIN_TOKEN: undefined },
+      "POST",
+      "/v1/triggers/before_signin",
+      {
+        headers: TRIGGER,
+        json: {},
+      },
+    );
     expect(noTrigger.status).toBe(500);
     expect(((await noTrigger.json()) as any).error.message).toContain("TRIGGER_TOKEN");
   });

@@ -157,10 +157,10 @@ const CASES: Case[] = [
     field: "event",
   },
   {
-    name: "trigger: admin token",
+    name: "trigger: unknown token",
     method: "POST",
     path: "/v1/triggers/bad_input",
-    auth: ADMIN,
+    auth: { authorization: "Bearer not-a-configured-token" },
     json: {},
     status: 401,
     code: "UNAUTHORIZED",
