@@ -2,9 +2,10 @@
  * Shared helpers for the local libSQL server's tests: a server on a free port over a temp file,
  * and raw `/v2/pipeline` calls for what @libsql/client hides.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type LocalServer,
   type LocalServerOptions,
@@ -71,4 +72,12 @@ export async function rawExecute(url: string, stmt: Record<string, unknown>) {
 /** `GET /health` status, proving the server still answers. */
 export async function health(url: string): Promise<number> {
   return (await fetch(`${url}/health`)).status;
+}
+
+/** How many migrations the project ships (entries of drizzle's journal). */
+export function shippedMigrationCount(): number {
+  const journal = JSON.parse(
+    readFileSync(fileURLToPath(new URL("../../migrations/meta/_journal.json", import.meta.url)), "utf8"),
+  ) as { entries: unknown[] };
+  return journal.entries.length;
 }

@@ -65,7 +65,7 @@ describe("app", () => {
     ]) {
       expect(Object.keys(body.paths)).toContain(path);
     }
-    expect(body.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(body.components.securitySchemes.bearerToken).toMatchObject({ type: "http", scheme: "bearer" });
     expect(body.paths["/v1/scripts"].post.requestBody.content["application/json"].schema).toBeDefined();
   });
 });
