@@ -3,6 +3,8 @@
  * - `server`: the local libSQL HTTP server's own tests and the Node tools (`npm start`), in Node.
  * - `worker`: the engine and the worker, inside workerd through @cloudflare/vitest-pool-workers,
  *   talking over HTTP to a real local libSQL server that test/global-setup.ts starts.
+ * - `console`: the console in real Chromium (playwright-core + @sparticuz/chromium) against one
+ *   `npm start` stack that test/console/global-setup.ts starts on free ports.
  */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
@@ -24,6 +26,18 @@ export default defineConfig({
           environment: "node",
           include: ["test/server/**/*.test.ts", "test/tools/**/*.test.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "console",
+          environment: "node",
+          include: ["test/console/**/*.test.ts"],
+          globalSetup: ["./test/console/global-setup.ts"],
+          // one stack for all files; one browser per file, files one at a time
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -9,9 +9,12 @@ import { requireScope } from "./middleware/auth";
 import { handleError, handleNotFound } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
 import { registerAudit } from "./routes/audit";
+import { registerConsole } from "./routes/console";
 import { registerHealth } from "./routes/health";
 import { registerInternal } from "./routes/internal";
+import { registerRetention } from "./routes/retention";
 import { registerScripts } from "./routes/scripts";
+import { registerScriptCheck } from "./routes/scripts-check";
 import { registerStats } from "./routes/stats";
 import { registerTraces } from "./routes/traces";
 import { registerTriggers } from "./routes/triggers";
@@ -32,6 +35,9 @@ export function createApp(): App {
   registerScripts(app);
   registerTriggers(app);
   registerAudit(app);
+  registerRetention(app);
+  registerScriptCheck(app);
+  registerConsole(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerToken", {
     type: "http",

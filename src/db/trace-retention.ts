@@ -52,3 +52,11 @@ export async function deleteExpiredRound(db: Database, cutoff: number, n: number
   ]);
   return { spans: spans.rowsAffected, traces: traces.rowsAffected, orphans: orphans.rowsAffected };
 }
+
+/** How many traces started before the cutoff (read from `trace_started_at_idx`, covering). */
+export async function countExpiredTraces(db: Database, cutoff: number): Promise<number> {
+  const rows = await db.all<{ n: number }>(
+    sql`select count(*) as n from pipeline_traces where started_at < ${cutoff}`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}

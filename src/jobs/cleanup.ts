@@ -13,6 +13,9 @@ import { cleanupExpiredAudit } from "./audit-retention";
 
 const DAY_MS = 86_400_000;
 
+/** The retention cutoff in Unix ms: traces that started before it are due. */
+export const retentionCutoff = (now: number, retentionDays: number): number => now - retentionDays * DAY_MS;
+
 export const DEFAULT_BATCH_SIZE = 500;
 /** Wall-clock budget of one run; the cron handler may run far longer, an HTTP caller may not. */
 export const DEFAULT_TIME_BUDGET_MS = 20_000;
@@ -48,7 +51,7 @@ export async function cleanupExpiredTraces(db: Database, opts: CleanupOptions): 
   const clock = opts.clock ?? Date.now;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError("batchSize must be a positive integer");
-  const cutoff = now - retentionDays * DAY_MS;
+  const cutoff = retentionCutoff(now, retentionDays);
   const started = clock();
   const result: CleanupResult = {
     cutoff,

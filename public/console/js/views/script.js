@@ -1,0 +1,127 @@
+// One script: the editor with a compile check as you type (POST /v1/scripts/check; the 422's
+// line is marked), Save (a new version), the version history, and a dry run of the draft.
+import { api } from "../api.js";
+import { fmtTime, h, message } from "../dom.js";
+import { renderDryRun } from "./dry-run.js";
+import { createEditor } from "./editor.js";
+import { sourceListing } from "./inspector.js";
+
+/** A 422 answer → { line, message }; any other failure → { message }. */
+export function compileProblem(err) {
+  if (err.code === "SCRIPT_COMPILE_ERROR")
+    return { line: err.details?.line ?? null, message: err.details?.message ?? err.message };
+  return { line: null, message: err.message };
+}
+
+export function renderScript(root, route) {
+  const id = route.parts[1];
+  const status = h("div", { "aria-live": "polite" }, message("Loading the script…"));
+  root.append(h("p", {}, h("a", { href: "#/scripts" }, "← Scripts")), status);
+  Promise.all([
+    api(`/v1/scripts/${encodeURIComponent(id)}`),
+    api(`/v1/scripts/${encodeURIComponent(id)}/versions`),
+  ]).then(
+    ([script, { versions }]) => {
+      status.replaceChildren();
+      show(root, script, versions);
+    },
+    (err) => status.replaceChildren(message(`Could not load the script: ${err.message}`, "error")),
+  );
+}
+
+function show(root, script, versions) {
+  const check = (source) =>
+    api("/v1/scripts/check", { method: "POST", json: { source } }).then(() => null, compileProblem);
+  const editor = createEditor(script.source, check);
+  const saveStatus = h("div", { class: "save-status", "aria-live": "polite" });
+  const heading = h("h1", {}, script.name);
+  const versionInfo = h("p", { class: "muted version-info" });
+  const history = h("ol", { class: "versions", reversed: true });
+  const viewer = h("div", { class: "version-view" });
+  const save = h("button", { type: "button", class: "primary", on: { click: onSave } }, "Save");
+  let current = script;
+
+  const describe = () => {
+    versionInfo.textContent = `${current.trigger_event} · layer ${current.layer_index} · slot ${current.parallel_index} · version ${current.current_version} · on error ${current.on_error}${current.enabled ? "" : " · disabled"}`;
+  };
+  const drawHistory = (list) =>
+    history.replaceChildren(
+      ...[...list]
+        .reverse()
+        .map((v) =>
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              { type: "button", class: "link", on: { click: () => showVersion(v.version) } },
+              `v${v.version}`,
+            ),
+            ` · ${fmtTime(v.created_at)}`,
+            v.version === current.current_version ? " · current" : "",
+          ),
+        ),
+    );
+
+  async function showVersion(n) {
+    viewer.replaceChildren(message(`Loading v${n}…`));
+    try {
+      const v = await api(`/v1/scripts/${current.id}/versions/${n}`);
+      viewer.replaceChildren(
+        h("h3", {}, `Version ${n}`),
+        sourceListing(v.source ?? ""),
+        h(
+          "button",
+          { type: "button", on: { click: () => editor.setValue(v.source ?? "") } },
+          "Load into the editor",
+        ),
+      );
+    } catch (err) {
+      viewer.replaceChildren(message(`Could not load v${n}: ${err.message}`, "error"));
+    }
+  }
+
+  async function onSave() {
+    save.disabled = true;
+    saveStatus.replaceChildren(message("Saving…"));
+    try {
+      current = await api(`/v1/scripts/${current.id}`, { method: "PUT", json: { source: editor.value() } });
+      editor.markError(null);
+      describe();
+      saveStatus.replaceChildren(message(`Saved: version ${current.current_version}.`));
+      drawHistory((await api(`/v1/scripts/${current.id}/versions`)).versions);
+    } catch (err) {
+      const p = compileProblem(err);
+      if (err.code === "SCRIPT_COMPILE_ERROR") editor.markError(p.line, p.message);
+      saveStatus.replaceChildren(message(`Not saved: ${err.message}`, "error"));
+    } finally {
+      save.disabled = false;
+    }
+  }
+
+  describe();
+  drawHistory(versions);
+  root.append(
+    heading,
+    versionInfo,
+    h(
+      "div",
+      { class: "script-body" },
+      h(
+        "section",
+        { class: "card", "aria-label": "Editor" },
+        editor.element,
+        h("div", { class: "toolbar" }, save),
+        saveStatus,
+      ),
+      h(
+        "section",
+        { class: "card", "aria-label": "Version history" },
+        h("h2", {}, "Versions"),
+        history,
+        viewer,
+      ),
+    ),
+    renderDryRun(() => ({ ...current, source: editor.value() })),
+  );
+}

@@ -1,0 +1,14 @@
+// What test/console/global-setup.ts provides to the console (Chromium) tests.
+declare module "vitest" {
+  export interface ProvidedContext {
+    consoleStack: {
+      url: string;
+      dbUrl: string;
+      adminToken: string;
+      triggerToken: string;
+      chromiumPath: string;
+    };
+  }
+}
+
+export {};

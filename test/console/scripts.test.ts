@@ -1,0 +1,103 @@
+// The scripts pages in Chromium: the grid per trigger, the editor's compile check (the API's 422
+// line marked in the gutter, as you type and on save), a fixed edit saved as version n+1, the
+// version history, and a dry run of the draft.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminApi, createScript, go, launch, openPage, signIn, unique } from "./browser";
+
+const event = unique("ui_scripts");
+let browser: Browser;
+let page: Page;
+let scriptId: string;
+
+beforeAll(async () => {
+  scriptId = (
+    await createScript({
+      name: "Country gate",
+      trigger_event: event,
+      layer_index: 0,
+      parallel_index: 0,
+      source: "return {}",
+    })
+  ).id;
+  await createScript({
+    name: "Neighbour",
+    trigger_event: event,
+    layer_index: 0,
+    parallel_index: 1,
+    source: "return {}",
+  });
+  await createScript({
+    name: "Second layer",
+    trigger_event: event,
+    layer_index: 1,
+    parallel_index: 0,
+    source: "return {}",
+  });
+  browser = await launch();
+  ({ page } = await openPage(browser));
+  await signIn(page);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const BROKEN =
+  'local country = ctx.country\nif country == "KP" then\n  return { block = true, reason = "country" \nend';
+const FIXED =
+  'local country = ctx.country\nif country == "KP" then\n  return { block = true, reason = "country" }\nend';
+
+describe("scripts", () => {
+  it("shows each trigger's layers as a grid, scripts side by side", async () => {
+    await go(page, "/scripts");
+    const section = page.locator(`[data-trigger="${event}"]`);
+    await section.waitFor();
+    expect(await section.locator('[data-layer="0"] .cell').allTextContents()).toEqual([
+      expect.stringContaining("Country gate"),
+      expect.stringContaining("Neighbour"),
+    ]);
+    expect(await section.locator('[data-layer="1"] .cell').count()).toBe(1);
+  });
+
+  it("marks the line of a syntax error as you type, and refuses to save it", async () => {
+    await go(page, "/scripts");
+    await page.getByRole("link", { name: /Country gate/ }).click();
+    const editor = page.getByLabel("Lua source");
+    await editor.fill(BROKEN);
+    const compile = page.locator(".compile");
+    await expect.poll(() => compile.textContent()).toMatch(/^Line 4: /);
+    expect(await page.locator(".gutter li.error").textContent()).toBe("4");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator(".save-status").textContent()).toContain("Not saved");
+    expect(await page.locator(".gutter li.error").textContent()).toBe("4");
+    expect((await adminApi("GET", `/v1/scripts/${scriptId}`)).body.current_version).toBe(1);
+  });
+
+  it("saves a fixed edit as version 2, listed in the history", async () => {
+    await page.getByLabel("Lua source").fill(FIXED);
+    await expect.poll(() => page.locator(".compile").textContent()).toBe("Compiles.");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator(".save-status").textContent()).toContain("Saved: version 2.");
+    const saved = await adminApi("GET", `/v1/scripts/${scriptId}`);
+    expect(saved.body).toMatchObject({ current_version: 2, source: FIXED });
+    await expect
+      .poll(() => page.locator(".versions li").allTextContents())
+      .toEqual([expect.stringMatching(/^v2 · .* · current$/), expect.stringMatching(/^v1 · /)]);
+    await page.getByRole("button", { name: "v1" }).click();
+    await expect
+      .poll(() => page.locator(".version-view .source li").allTextContents())
+      .toEqual(["return {}"]);
+  });
+
+  it("dry-runs the draft in the editor against the trigger's other scripts", async () => {
+    await page.getByLabel("Context (JSON)").fill('{"country":"KP"}');
+    await page.getByRole("button", { name: "Dry run the draft" }).click();
+    const out = page.locator(".dry-out");
+    await expect
+      .poll(() => out.locator("p").first().textContent())
+      .toContain("decision block by Country gate: country");
+    expect(await out.locator('[data-layer="0"] .bar').count()).toBe(2);
+    expect(await out.locator('[data-layer="1"] .bar').getAttribute("data-status")).toBe("skipped");
+  });
+});

@@ -1,0 +1,147 @@
+// The console in Chromium: sign-in, the trace list with its filters in the URL, the live tail,
+// one trace's layered waterfall (a blocked layer, a failed script, a skipped layer), the span
+// inspector (logs, error line, source at the version that ran) and the OTLP download.
+import { readFile } from "node:fs/promises";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScript, fire, go, launch, openPage, signIn, stack, unique } from "./browser";
+
+const event = unique("ui_traces");
+let browser: Browser;
+let page: Page;
+let blockedId: string;
+let allowedId: string;
+
+beforeAll(async () => {
+  const slot = (layer_index: number, parallel_index: number, name: string, source: string) =>
+    createScript({ name, trigger_event: event, layer_index, parallel_index, source });
+  await slot(0, 0, "Logger", 'log("hello from the logger", ctx.user.id)\nreturn { data = { seen = true } }');
+  await slot(0, 1, "Blocker", 'if ctx.block then return { block = true, reason = "asked to" } end');
+  await slot(0, 2, "Broken", "local t = nil\nreturn t.field");
+  await slot(1, 0, "Late A", "return {}");
+  await slot(1, 1, "Late B", "return {}");
+  blockedId = await fire(event, { user: { id: "u_block" }, block: true });
+  allowedId = await fire(event, { user: { id: "u_allow" }, block: false });
+  browser = await launch();
+  ({ page } = await openPage(browser));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const rowIds = (p: Page) =>
+  p.locator("table.traces tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.trace));
+
+describe("sign-in", () => {
+  it("refuses a wrong token with the server's reason and keeps nothing", async () => {
+    await page.goto(`${stack.url}/console/`);
+    await page.getByLabel("Token").fill("not-the-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent()).toContain("The server refused this token");
+    expect(await alert.textContent()).toContain("Invalid bearer token");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.locator("#nav").isHidden()).toBe(true);
+  });
+
+  it("accepts the admin token, keeps it in sessionStorage only, and sets no cookie", async () => {
+    await signIn(page);
+    expect(await page.evaluate(() => sessionStorage.getItem("hookline.token"))).toBe(stack.adminToken);
+    expect(await page.context().cookies()).toEqual([]);
+    expect(await page.locator("#nav").isVisible()).toBe(true);
+  });
+});
+
+describe("traces", () => {
+  it("lists the traces of a filter; a status filter updates the URL and the rows", async () => {
+    await go(page, `/traces?trigger_event=${event}`);
+    await expect.poll(() => rowIds(page)).toEqual([allowedId, blockedId]);
+    await page.getByLabel("Status").selectOption("blocked");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect
+      .poll(() => page.evaluate(() => location.hash))
+      .toBe(`#/traces?trigger_event=${event}&status=blocked`);
+    await expect.poll(() => rowIds(page)).toEqual([blockedId]);
+    // the URL alone rebuilds the view (a shared link)
+    await page.reload();
+    await expect.poll(() => rowIds(page)).toEqual([blockedId]);
+    expect(await page.getByLabel("Status").inputValue()).toBe("blocked");
+  });
+
+  it("live tail shows a trace that arrives after the page loaded", async () => {
+    await go(page, `/traces?trigger_event=${event}`);
+    await expect.poll(() => rowIds(page)).toHaveLength(2);
+    await page.getByLabel("Live tail").check();
+    await expect.poll(() => page.evaluate(() => location.hash)).toContain("tail=1");
+    await expect.poll(() => rowIds(page)).toHaveLength(2);
+    const later = await fire(event, { user: { id: "u_later" } });
+    await expect.poll(() => rowIds(page), { timeout: 15_000 }).toEqual([later, allowedId, blockedId]);
+    await page.getByLabel("Live tail").uncheck();
+  });
+});
+
+describe("one trace", () => {
+  it("draws a bar per script in its layer row, the blocked layer coloured, the next layer skipped", async () => {
+    const apiCalls: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes("/v1/")) apiCalls.push(new URL(r.url()).pathname);
+    };
+    page.on("request", onRequest);
+    await go(page, `/trace/${blockedId}`);
+    await page.locator(".bar").first().waitFor();
+    const layer0 = page.locator('[data-layer="0"] .bar');
+    const layer1 = page.locator('[data-layer="1"] .bar');
+    expect(await layer0.count()).toBe(3);
+    expect(await layer1.count()).toBe(2);
+    expect(await layer0.evaluateAll((bars) => bars.map((b) => (b as HTMLElement).dataset.status))).toEqual([
+      "success",
+      "blocked",
+      "error",
+    ]);
+    expect(await layer1.evaluateAll((bars) => bars.map((b) => (b as HTMLElement).dataset.status))).toEqual([
+      "skipped",
+      "skipped",
+    ]);
+    expect(await page.locator('[data-layer="1"]').getAttribute("class")).toContain("skipped");
+    // every span came with the one trace request: no round trip per span
+    expect(apiCalls).toEqual([`/v1/traces/${blockedId}`]);
+    page.off("request", onRequest);
+  });
+
+  it("inspects a span: its logs, and for a failed script the error line in the source that ran", async () => {
+    await go(page, `/trace/${blockedId}`);
+    await page.getByRole("button", { name: /Logger/ }).click();
+    const inspector = page.getByRole("complementary", { name: "Span inspector" });
+    await expect
+      .poll(() => inspector.locator(".logs li").allTextContents())
+      .toEqual(["hello from the logger u_block"]);
+    await page.getByRole("button", { name: /Broken/ }).click();
+    await expect.poll(() => inspector.locator(".error-at").textContent()).toBe("line 2");
+    await expect.poll(() => inspector.locator(".source li.error-line").textContent()).toBe("return t.field");
+  });
+
+  it("the keyboard reaches and opens a bar", async () => {
+    await go(page, `/trace/${allowedId}`);
+    const bar = page.getByRole("button", { name: /Logger/ });
+    await bar.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => bar.getAttribute("aria-pressed")).toBe("true");
+    await expect
+      .poll(() => page.locator(".inspector .logs li").allTextContents())
+      .toEqual(["hello from the logger u_allow"]);
+  });
+
+  it("downloads the trace as OTLP JSON", async () => {
+    await go(page, `/trace/${blockedId}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download OTLP JSON" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`trace-${blockedId}.otlp.json`);
+    const otlp = JSON.parse(await readFile((await download.path()) as string, "utf8"));
+    const spans = otlp.resourceSpans[0].scopeSpans[0].spans;
+    expect(spans.every((s: { traceId: string }) => s.traceId === blockedId)).toBe(true);
+    expect(spans).toHaveLength(6); // the root span and five script spans
+  });
+});
