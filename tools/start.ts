@@ -32,6 +32,8 @@ const vars = {
   ADMIN_TOKEN: "dev-admin-token",
   TRIGGER_TOKEN: "dev-trigger-token",
   ...devVars,
+  // named scoped tokens may also come from the environment (the console tests use this)
+  ...(process.env.API_TOKENS ? { API_TOKENS: process.env.API_TOKENS } : {}),
   TURSO_DATABASE_URL: db.url,
 };
 const worker = await startWranglerDev({ port, vars, extraArgs: ["--test-scheduled"] });

@@ -6,6 +6,8 @@ declare module "vitest" {
       dbUrl: string;
       adminToken: string;
       triggerToken: string;
+      /** holds traces:read and scripts:read only */
+      readerToken: string;
       chromiumPath: string;
     };
   }

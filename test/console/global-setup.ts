@@ -1,10 +1,11 @@
 /**
  * One stack for every console test file, started the way a developer starts it: `npm start`
  * (tools/start.ts: the local libSQL server on a fresh data folder, migrations, the seeded example
- * scripts, wrangler dev) on free ports. Also unpacks @sparticuz/chromium's browser once (to /tmp;
+ * scripts, wrangler dev) on free ports, with one named read-only token in API_TOKENS. Also unpacks @sparticuz/chromium's browser once (to /tmp;
  * nothing is downloaded). Provides the URLs, tokens and browser path; stops the group at the end.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,13 @@ import { readDevVars } from "../../tools/dev-vars";
 import { freePort } from "../../tools/wrangler-dev";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A named read-only token (API_TOKENS), for the tests of what such a token may not see. */
+const READER = {
+  name: "console-reader",
+  token: "console-reader-token",
+  scopes: ["traces:read", "scripts:read"],
+};
 
 async function waitForOutput(child: ChildProcess, text: string, log: () => string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -28,10 +36,23 @@ async function waitForOutput(child: ChildProcess, text: string, log: () => strin
 export default async function setup(project: TestProject) {
   const [port, dbPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), "hookline-console-"));
+  const apiTokens = JSON.stringify([
+    {
+      name: READER.name,
+      sha256: createHash("sha256").update(READER.token).digest("hex"),
+      scopes: READER.scopes,
+    },
+  ]);
   const child = spawn("npx", ["tsx", "tools/start.ts"], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort), HOOKLINE_DATA_DIR: dataDir },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DB_PORT: String(dbPort),
+      HOOKLINE_DATA_DIR: dataDir,
+      API_TOKENS: apiTokens,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -64,6 +85,7 @@ export default async function setup(project: TestProject) {
       dbUrl: `http://127.0.0.1:${dbPort}`,
       adminToken: vars.ADMIN_TOKEN,
       triggerToken: vars.TRIGGER_TOKEN,
+      readerToken: READER.token,
       chromiumPath: executablePath,
     });
   } catch (err) {

@@ -3,7 +3,7 @@
 // version history, and a dry run of the draft.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminApi, createScript, go, launch, openPage, signIn, unique } from "./browser";
+import { adminApi, createScript, go, launch, openPage, signIn, stack, unique } from "./browser";
 
 const event = unique("ui_scripts");
 let browser: Browser;
@@ -99,5 +99,28 @@ describe("scripts", () => {
       .toContain("decision block by Country gate: country");
     expect(await out.locator('[data-layer="0"] .bar').count()).toBe(2);
     expect(await out.locator('[data-layer="1"] .bar').getAttribute("data-status")).toBe("skipped");
+  });
+});
+
+describe("a read-only token", () => {
+  it("sees scripts and traces but no edit controls, and is told why", async () => {
+    const { page: reader, context } = await openPage(browser);
+    await signIn(reader, stack.readerToken);
+    expect(
+      await reader.evaluate(() => JSON.parse(sessionStorage.getItem("hookline.scopes") ?? "[]")),
+    ).toEqual(["traces:read", "scripts:read"]);
+    await go(reader, `/scripts/${scriptId}`);
+    const editor = reader.getByLabel("Lua source");
+    await editor.waitFor();
+    expect(await editor.getAttribute("readonly")).not.toBeNull();
+    expect(await reader.getByRole("button", { name: "Save" }).count()).toBe(0);
+    expect(await reader.getByRole("button", { name: "Dry run the draft" }).count()).toBe(0);
+    expect(await reader.locator(".readonly-note").textContent()).toContain("lacks the 'scripts:write' scope");
+    // a page the token cannot use at all says so, and its link is marked
+    expect(await reader.locator('#nav a[data-section="retention"]').getAttribute("title")).toContain("'ops'");
+    await go(reader, "/retention");
+    await expect.poll(() => reader.getByRole("alert").textContent()).toContain("lacks the 'ops' scope");
+    expect(await reader.getByRole("button", { name: "Clean up now" }).count()).toBe(0);
+    await context.close();
   });
 });

@@ -25,6 +25,6 @@ export function hrefFor(path, params = {}) {
 /** Navigates (a new history entry; the hashchange renders the view). */
 export function navigate(path, params) {
   const target = hrefFor(path, params);
-  if (location.hash === target) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  if (location.hash === target) window.dispatchEvent(new CustomEvent("hookline:rerender"));
   else location.hash = target;
 }

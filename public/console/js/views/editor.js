@@ -8,7 +8,7 @@ const CHECK_AFTER_MS = 350;
  * @param source initial text
  * @param check async (source) => ({ line, message } | null), called as the user types
  */
-export function createEditor(source, check) {
+export function createEditor(source, check, { readOnly = false } = {}) {
   const gutter = h("ol", { class: "gutter", "aria-hidden": "true" });
   const area = h("textarea", {
     class: "code",
@@ -18,6 +18,7 @@ export function createEditor(source, check) {
     wrap: "off",
   });
   area.value = source;
+  area.readOnly = readOnly;
   const problem = h("p", { class: "compile", role: "status", "aria-live": "polite" });
   let errorLine = null;
   let timer = null;

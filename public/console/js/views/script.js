@@ -2,6 +2,7 @@
 // line is marked), Save (a new version), the version history, and a dry run of the draft.
 import { api } from "../api.js";
 import { fmtTime, h, message } from "../dom.js";
+import { can, needs } from "../scopes.js";
 import { renderDryRun } from "./dry-run.js";
 import { createEditor } from "./editor.js";
 import { sourceListing } from "./inspector.js";
@@ -32,7 +33,8 @@ export function renderScript(root, route) {
 function show(root, script, versions) {
   const check = (source) =>
     api("/v1/scripts/check", { method: "POST", json: { source } }).then(() => null, compileProblem);
-  const editor = createEditor(script.source, check);
+  const writable = can("scripts:write");
+  const editor = createEditor(script.source, check, { readOnly: !writable });
   const saveStatus = h("div", { class: "save-status", "aria-live": "polite" });
   const heading = h("h1", {}, script.name);
   const versionInfo = h("p", { class: "muted version-info" });
@@ -70,11 +72,13 @@ function show(root, script, versions) {
       viewer.replaceChildren(
         h("h3", {}, `Version ${n}`),
         sourceListing(v.source ?? ""),
-        h(
-          "button",
-          { type: "button", on: { click: () => editor.setValue(v.source ?? "") } },
-          "Load into the editor",
-        ),
+        writable
+          ? h(
+              "button",
+              { type: "button", on: { click: () => editor.setValue(v.source ?? "") } },
+              "Load into the editor",
+            )
+          : null,
       );
     } catch (err) {
       viewer.replaceChildren(message(`Could not load v${n}: ${err.message}`, "error"));
@@ -111,7 +115,13 @@ function show(root, script, versions) {
         "section",
         { class: "card", "aria-label": "Editor" },
         editor.element,
-        h("div", { class: "toolbar" }, save),
+        writable
+          ? h("div", { class: "toolbar" }, save)
+          : h(
+              "p",
+              { class: "readonly-note" },
+              `Read-only. ${needs("scripts:write")} Editing, saving and dry runs are hidden.`,
+            ),
         saveStatus,
       ),
       h(
@@ -122,6 +132,6 @@ function show(root, script, versions) {
         viewer,
       ),
     ),
-    renderDryRun(() => ({ ...current, source: editor.value() })),
+    writable ? renderDryRun(() => ({ ...current, source: editor.value() })) : null,
   );
 }

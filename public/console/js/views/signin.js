@@ -1,8 +1,9 @@
-// Sign in: the token is checked against the API (GET /v1/triggers) before it is kept; a refused
-// token is never stored and the server's reason is shown.
-import { api, session } from "../api.js";
+// Sign in: the token is checked against the API (and its scopes learnt, see scopes.js) before it
+// is kept; a refused token is never stored and the server's reason is shown.
+import { session } from "../api.js";
 import { h, message } from "../dom.js";
 import { navigate } from "../router.js";
+import { probeScopes, scopes } from "../scopes.js";
 
 export function renderSignIn(root, route, notice) {
   const input = h("input", {
@@ -38,10 +39,12 @@ export function renderSignIn(root, route, notice) {
     submit.disabled = true;
     status.replaceChildren(message("Checking the token…"));
     try {
-      await api("/v1/triggers", { token });
+      const held = await probeScopes(token);
+      if (held.length === 0) throw new Error("this token holds none of the scopes the console uses");
       session.signIn(token);
+      scopes.save(held);
       const next = route.params.get("next");
-      navigate(next?.startsWith("/") ? next : "/traces");
+      navigate(next?.startsWith("/") ? next : held.includes("traces:read") ? "/traces" : "/scripts");
     } catch (err) {
       const why =
         err.status === 401
