@@ -70,6 +70,7 @@ const AUDITED: Record<string, Change> = {
 const NOT_CHANGES: Record<string, string> = {
   "POST /v1/triggers/{event}": "a trigger call: recorded as a trace, not a change",
   "POST /v1/triggers/{event}/dry-run": "runs drafts; nothing stored",
+  "POST /v1/scripts/check": "compiles a draft; nothing stored",
 };
 
 async function entriesOf(actor: string) {
