@@ -15,6 +15,7 @@ import { registerInternal } from "./routes/internal";
 import { registerRetention } from "./routes/retention";
 import { registerScripts } from "./routes/scripts";
 import { registerScriptCheck } from "./routes/scripts-check";
+import { registerScriptsApply } from "./routes/scripts-apply";
 import { registerStats } from "./routes/stats";
 import { registerTraces } from "./routes/traces";
 import { registerTriggers } from "./routes/triggers";
@@ -32,6 +33,7 @@ export function createApp(): App {
   registerTraces(app);
   registerStats(app);
   registerInternal(app);
+  registerScriptsApply(app);
   registerScripts(app);
   registerTriggers(app);
   registerAudit(app);

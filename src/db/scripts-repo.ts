@@ -2,7 +2,7 @@
  * Database access for scripts and their immutable versions. Routes and the script cache call
  * these; nothing else in the worker writes `pipeline_scripts` or `pipeline_script_versions`.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { type AuditInsert, auditInsert } from "./audit-repo";
 import type { Database } from "./client";
 import {
@@ -92,25 +92,43 @@ export async function getScript(db: Database, id: string): Promise<ScriptWithSou
   return rows[0] ? flatten(rows[0]) : null;
 }
 
+/** The scripts with these ids (any order; unknown ids are simply absent). */
+export async function getScriptsByIds(db: Database, ids: string[]): Promise<ScriptWithSource[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select(withSource)
+    .from(pipelineScripts)
+    .innerJoin(pipelineScriptVersions, currentVersionJoin)
+    .where(inArray(pipelineScripts.id, ids));
+  return rows.map(flatten);
+}
+
+/** The rows of a new script at version 1 (shared by insertScript and the plan apply). */
+export function newScriptRows(s: NewScript) {
+  return {
+    script: {
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      triggerEvent: s.triggerEvent,
+      layerIndex: s.layerIndex,
+      parallelIndex: s.parallelIndex,
+      enabled: s.enabled,
+      onError: s.onError,
+      instructionBudget: s.instructionBudget,
+      currentVersion: 1,
+      createdAt: s.now,
+      updatedAt: s.now,
+    },
+    version: { scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now },
+  };
+}
+
 /** Inserts a script and its version 1 (and its audit entry) in one batch (one transaction). */
 export async function insertScript(db: Database, s: NewScript, audit?: AuditInsert): Promise<void> {
-  const script = db.insert(pipelineScripts).values({
-    id: s.id,
-    name: s.name,
-    description: s.description,
-    triggerEvent: s.triggerEvent,
-    layerIndex: s.layerIndex,
-    parallelIndex: s.parallelIndex,
-    enabled: s.enabled,
-    onError: s.onError,
-    instructionBudget: s.instructionBudget,
-    currentVersion: 1,
-    createdAt: s.now,
-    updatedAt: s.now,
-  });
-  const version = db
-    .insert(pipelineScriptVersions)
-    .values({ scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now });
+  const rows = newScriptRows(s);
+  const script = db.insert(pipelineScripts).values(rows.script);
+  const version = db.insert(pipelineScriptVersions).values(rows.version);
   await (audit ? db.batch([script, version, auditInsert(db, audit)]) : db.batch([script, version]));
 }
 

@@ -9,7 +9,7 @@ import { jsonObjectBody } from "../middleware/json-body";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { MAX_SOURCE_BYTES } from "../schemas/scripts";
 import type { App } from "../types";
-import { assertCompiles } from "./scripts";
+import { assertCompiles } from "./script-fields";
 
 const CheckBody = z
   .object({ source: z.string().min(1, "must not be empty").max(MAX_SOURCE_BYTES) })

@@ -5,12 +5,10 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { auditEntry } from "../audit/entry";
+import { applyScriptPlan, PlanRejected } from "../db/scripts-apply";
 import * as repo from "../db/scripts-repo";
-import { checkSource } from "../engine";
 import { ApiError } from "../errors";
 import { isUniqueViolation } from "../lib/db-errors";
-import { sha256Hex } from "../lib/hash";
-import { randomHex } from "../lib/hex";
 import { scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { getScriptCache } from "../pipeline/script-source";
@@ -23,6 +21,7 @@ import {
   UpdateScriptBody,
 } from "../schemas/scripts";
 import type { App } from "../types";
+import { assertCompiles, changesFrom, newScriptFrom, newSourceFor } from "./script-fields";
 import { presentScript, presentVersion } from "./scripts-presenter";
 
 const MAX_SCRIPT_BODY_BYTES = 256 * 1024;
@@ -30,18 +29,6 @@ const reader = scoped("scripts:read");
 const writer = scoped("scripts:write", ...jsonObjectBody(MAX_SCRIPT_BODY_BYTES));
 const disabler = scoped("scripts:write");
 const base = { tags: ["scripts"] };
-
-/** Refuses source that does not compile (422 naming `source`, with line and message). */
-export function assertCompiles(source: string, field = "source"): void {
-  const check = checkSource(source);
-  if (!check.ok) {
-    const where = check.line ? ` at line ${check.line}` : "";
-    throw new ApiError("SCRIPT_COMPILE_ERROR", `Lua source does not compile${where}: ${check.message}`, {
-      field,
-      details: { line: check.line, message: check.message },
-    });
-  }
-}
 
 async function loadOr404(db: Parameters<typeof repo.getScript>[0], id: string) {
   const script = await repo.getScript(db, id);
@@ -58,6 +45,37 @@ function slotConflict(err: unknown): never {
     );
   }
   throw err;
+}
+
+/**
+ * The version an update must be based on: `If-Match: 3` (or `"3"`, an ETag) or the body's
+ * `expected_version`; null when neither is given. Both given and different is a 400.
+ */
+function expectedVersion(header: string | undefined, fromBody: number | undefined): number | null {
+  let fromHeader: number | undefined;
+  if (header !== undefined) {
+    const m = /^\s*(?:W\/)?"?([1-9][0-9]{0,8})"?\s*$/.exec(header);
+    if (!m)
+      throw new ApiError("BAD_REQUEST", "If-Match must be a script version such as 3", { field: "if-match" });
+    fromHeader = Number(m[1]);
+  }
+  if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) {
+    throw new ApiError("BAD_REQUEST", "If-Match and expected_version disagree", {
+      field: "expected_version",
+    });
+  }
+  return fromHeader ?? fromBody ?? null;
+}
+
+function versionConflict(current: repo.ScriptWithSource, expected: number): ApiError {
+  return new ApiError(
+    "CONFLICT",
+    `Script ${current.id} is at version ${current.currentVersion}, not ${expected}: someone changed it first`,
+    {
+      field: "expected_version",
+      details: { script_id: current.id, expected_version: expected, current_version: current.currentVersion },
+    },
+  );
 }
 
 const create = createRoute({
@@ -98,6 +116,12 @@ const update = createRoute({
   ...writer,
   request: {
     params: ScriptIdParam,
+    headers: z.object({
+      "if-match": z.string().optional().openapi({
+        description: "The version this change is based on (409 if the script moved on)",
+        example: "3",
+      }),
+    }),
     body: jsonBody(UpdateScriptBody),
   },
   responses: {
@@ -148,8 +172,8 @@ export function registerScripts(app: App): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     assertCompiles(body.source);
-    const id = `scr_${randomHex(8)}`;
-    const now = Date.now();
+    const script = await newScriptFrom(body, Date.now());
+    const id = script.id;
     const audit = auditEntry(c, {
       action: "script.create",
       targetType: "script",
@@ -161,26 +185,7 @@ export function registerScripts(app: App): void {
         parallel_index: body.parallel_index,
       },
     });
-    await repo
-      .insertScript(
-        c.var.db,
-        {
-          id,
-          name: body.name,
-          description: body.description ?? null,
-          triggerEvent: body.trigger_event,
-          layerIndex: body.layer_index,
-          parallelIndex: body.parallel_index,
-          enabled: body.enabled,
-          onError: body.on_error,
-          instructionBudget: body.instruction_budget,
-          source: body.source,
-          sha256: await sha256Hex(body.source),
-          now,
-        },
-        audit,
-      )
-      .catch(slotConflict);
+    await repo.insertScript(c.var.db, script, audit).catch(slotConflict);
     getScriptCache(c.var.config).invalidate();
     return c.json(presentScript(await loadOr404(c.var.db, id)), 201);
   });
@@ -198,34 +203,30 @@ export function registerScripts(app: App): void {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const current = await loadOr404(c.var.db, id);
-    let newSource: { source: string; sha256: string } | null = null;
-    if (body.source !== undefined) {
-      assertCompiles(body.source);
-      const sha256 = await sha256Hex(body.source);
-      if (sha256 !== current.sha256) newSource = { source: body.source, sha256 };
-    }
-    const changes: repo.ScriptChanges = {
-      name: body.name,
-      description: body.description,
-      triggerEvent: body.trigger_event,
-      layerIndex: body.layer_index,
-      parallelIndex: body.parallel_index,
-      enabled: body.enabled,
-      onError: body.on_error,
-      instructionBudget: body.instruction_budget,
+    const expected = expectedVersion(c.req.header("if-match"), body.expected_version);
+    if (expected !== null && expected !== current.currentVersion) throw versionConflict(current, expected);
+    if (body.source !== undefined) assertCompiles(body.source);
+    const planned = {
+      id,
+      expectedVersion: expected ?? current.currentVersion,
+      changes: changesFrom(body),
+      source: await newSourceFor(current.sha256, body.source),
     };
-    for (const key of Object.keys(changes) as (keyof repo.ScriptChanges)[]) {
-      if (changes[key] === undefined) delete changes[key];
-    }
     const audit = auditEntry(c, {
       action: "script.update",
       targetType: "script",
       targetId: id,
-      beforeVersion: current.currentVersion,
-      afterVersion: newSource ? current.currentVersion + 1 : current.currentVersion,
-      details: { changed: [...Object.keys(changes), ...(newSource ? ["source"] : [])] },
+      beforeVersion: planned.expectedVersion,
+      afterVersion: planned.source ? planned.expectedVersion + 1 : planned.expectedVersion,
+      details: { changed: [...Object.keys(planned.changes), ...(planned.source ? ["source"] : [])] },
     });
-    await repo.updateScript(c.var.db, current, changes, newSource, Date.now(), audit).catch(slotConflict);
+    // One transaction that re-checks the version: a change landing after our read is a 409 too.
+    await applyScriptPlan(c.var.db, [], [planned], Date.now(), [audit]).catch((err) => {
+      if (!(err instanceof PlanRejected)) throw err;
+      if (err.reason === "version") throw versionConflict(current, planned.expectedVersion);
+      if (err.reason === "slot") slotConflict(err.cause);
+      throw new ApiError("NOT_FOUND", `No script with id ${id}`);
+    });
     getScriptCache(c.var.config).invalidate();
     return c.json(presentScript(await loadOr404(c.var.db, id)), 200);
   });

@@ -27,7 +27,7 @@ import {
   TriggerSummary,
 } from "../schemas/triggers";
 import type { App } from "../types";
-import { assertCompiles } from "./scripts";
+import { assertCompiles } from "./script-fields";
 import { presentResult, presentSpan } from "./trigger-presenter";
 
 export const TRACE_ID_HEADER = "x-hookline-trace-id";

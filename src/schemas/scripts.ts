@@ -33,21 +33,43 @@ export const CreateScriptBody = z
   .strict()
   .openapi("CreateScript");
 
-export const UpdateScriptBody = z
+/** The fields an update may change (each optional). */
+export const UpdateScriptFields = z.object({
+  name: name.optional(),
+  description: z.string().max(1000).nullable().optional(),
+  trigger_event: EventName.optional(),
+  layer_index: slotIndex.optional(),
+  parallel_index: slotIndex.optional(),
+  enabled: z.boolean().optional(),
+  on_error: z.enum(["continue", "block"]).optional(),
+  instruction_budget: budget.optional(),
+  source: source.optional(),
+});
+
+/** Optimistic concurrency: the version a change is based on (409 when the script moved on). */
+const expectedVersion = z.number().int().min(1);
+
+export const UpdateScriptBody = UpdateScriptFields.extend({ expected_version: expectedVersion.optional() })
+  .strict()
+  .refine((b) => Object.keys(b).some((k) => k !== "expected_version"), "at least one field must be given")
+  .openapi("UpdateScript");
+
+/** The whole plan `POST /v1/scripts/apply` lands in one transaction. */
+export const MAX_APPLY_ITEMS = 200;
+export const ApplyScriptsBody = z
   .object({
-    name: name.optional(),
-    description: z.string().max(1000).nullable().optional(),
-    trigger_event: EventName.optional(),
-    layer_index: slotIndex.optional(),
-    parallel_index: slotIndex.optional(),
-    enabled: z.boolean().optional(),
-    on_error: z.enum(["continue", "block"]).optional(),
-    instruction_budget: budget.optional(),
-    source: source.optional(),
+    create: z.array(CreateScriptBody).max(MAX_APPLY_ITEMS).default([]),
+    update: z
+      .array(UpdateScriptFields.extend({ id: ScriptId, expected_version: expectedVersion }).strict())
+      .max(MAX_APPLY_ITEMS)
+      .default([]),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, "at least one field must be given")
-  .openapi("UpdateScript");
+  .refine((b) => b.create.length + b.update.length <= MAX_APPLY_ITEMS, {
+    message: `at most ${MAX_APPLY_ITEMS} changes in one plan`,
+    path: ["update"],
+  })
+  .openapi("ApplyScripts");
 
 export const ScriptSchema = z
   .object({
@@ -79,3 +101,19 @@ export const ScriptVersionSchema = z
   .openapi("ScriptVersion");
 
 export const ScriptIdParam = z.object({ id: ScriptId.openapi({ param: { name: "id", in: "path" } }) });
+
+export const ApplyResultSchema = z
+  .object({
+    scripts: z.array(
+      z.object({
+        id: ScriptId,
+        name: z.string(),
+        trigger_event: z.string(),
+        action: z.enum(["created", "updated"]),
+        previous_version: z.number().int().nullable(),
+        current_version: z.number().int(),
+        enabled: z.boolean(),
+      }),
+    ),
+  })
+  .openapi("ApplyResult");

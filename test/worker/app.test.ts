@@ -57,6 +57,7 @@ describe("app", () => {
       "/health",
       "/v1/scripts",
       "/v1/scripts/{id}",
+      "/v1/scripts/apply",
       "/v1/scripts/{id}/versions",
       "/v1/scripts/{id}/versions/{version}",
       "/v1/triggers",

@@ -9,6 +9,7 @@ const PROTECTED: [string, string, unknown?][] = [
   ["GET", "/v1/scripts/scr_0000000000000000"],
   ["PUT", "/v1/scripts/scr_0000000000000000", { name: "x" }],
   ["DELETE", "/v1/scripts/scr_0000000000000000"],
+  ["POST", "/v1/scripts/apply", { create: [] }],
   ["GET", "/v1/triggers"],
   ["POST", "/v1/triggers/before_signin/dry-run", { context: {} }],
   ["GET", "/openapi.json"],
