@@ -43,8 +43,10 @@ function toApiError(err: PlanRejected): ApiError {
 export function registerScriptsApply(app: App): void {
   app.openapi(apply, async (c) => {
     const body = c.req.valid("json");
-    body.create.forEach((s, i) => assertCompiles(s.source, `create.${i}.source`));
-    body.update.forEach((u, i) => u.source !== undefined && assertCompiles(u.source, `update.${i}.source`));
+    for (const [i, s] of body.create.entries()) assertCompiles(s.source, `create.${i}.source`);
+    for (const [i, u] of body.update.entries()) {
+      if (u.source !== undefined) assertCompiles(u.source, `update.${i}.source`);
+    }
     const now = Date.now();
     const creates = await Promise.all(body.create.map((s) => newScriptFrom(s, now)));
     const known = new Map(
