@@ -24,7 +24,7 @@ export default defineConfig({
         test: {
           name: "server",
           environment: "node",
-          include: ["test/server/**/*.test.ts", "test/tools/**/*.test.ts"],
+          include: ["test/server/**/*.test.ts", "test/tools/**/*.test.ts", "test/cli/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },
