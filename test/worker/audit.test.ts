@@ -60,6 +60,13 @@ const AUDITED: Record<string, Change> = {
     await changeAs(t, as, rid, "DELETE", `/v1/scripts/${id}`);
     return { action: "script.disable", targetId: id, beforeVersion: 1, afterVersion: 1 };
   },
+  "POST /v1/scripts/apply": async (t, as, rid) => {
+    const { id } = await createScript(unique("audit"), "return {}");
+    await changeAs(t, as, rid, "POST", "/v1/scripts/apply", {
+      update: [{ id, expected_version: 1, source: "return { data = { v = 2 } }" }],
+    });
+    return { action: "scripts.apply", targetId: id, beforeVersion: 1, afterVersion: 2 };
+  },
   "POST /internal/cleanup-traces": async (t, as, rid) => {
     await changeAs(t, as, rid, "POST", "/internal/cleanup-traces");
     return { action: "traces.cleanup", targetId: null, beforeVersion: null, afterVersion: null };

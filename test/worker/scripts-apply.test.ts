@@ -85,6 +85,10 @@ describe("POST /v1/scripts/apply", () => {
     expect(await listed(event)).toEqual(before);
     const versions = await admin("GET", `/v1/scripts/${a.id}/versions`);
     expect(versions.body.versions).toHaveLength(1);
+    // The audit entries were part of the same transaction: none survived either.
+    const audit = await admin("GET", `/v1/audit?target_id=${a.id}&action=scripts.apply`);
+    expect(audit.status).toBe(200);
+    expect(audit.body.entries).toEqual([]);
   });
 
   it("refuses the whole plan with 409 naming the script whose version moved on", async () => {
