@@ -94,6 +94,6 @@ export function unifiedDiff(before: string, after: string, fromLabel: string, to
     start = end;
   }
   // Simpler than `\ No newline at end of file` markers per hunk, and still says it.
-  if (before.endsWith("\n") !== after.endsWith("\n")) out.push("\\ (the final newline differs)");
+  if (before && after && before.endsWith("\n") !== after.endsWith("\n")) out.push("\\ (the final newline differs)");
   return `${out.join("\n")}\n`;
 }
