@@ -90,6 +90,19 @@ describe("scripts", () => {
       .toEqual(["return {}"]);
   });
 
+  it("refuses to overwrite a version saved elsewhere since the page loaded", async () => {
+    await adminApi("PUT", `/v1/scripts/${scriptId}`, { source: "return { data = { elsewhere = true } }" });
+    await page.getByLabel("Lua source").fill(FIXED);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator(".save-status").textContent()).toMatch(/^Not saved: .*version/);
+    expect((await adminApi("GET", `/v1/scripts/${scriptId}`)).body).toMatchObject({ current_version: 3 });
+    await page.reload();
+    await expect
+      .poll(() => page.getByLabel("Lua source").inputValue())
+      .toBe("return { data = { elsewhere = true } }");
+    await page.getByLabel("Lua source").fill(FIXED); // the draft the dry run below tries
+  });
+
   it("dry-runs the draft in the editor against the trigger's other scripts", async () => {
     await page.getByLabel("Context (JSON)").fill('{"country":"KP"}');
     await page.getByRole("button", { name: "Dry run the draft" }).click();

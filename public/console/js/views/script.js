@@ -89,7 +89,9 @@ function show(root, script, versions) {
     save.disabled = true;
     saveStatus.replaceChildren(message("Saving…"));
     try {
-      current = await api(`/v1/scripts/${current.id}`, { method: "PUT", json: { source: editor.value() } });
+      // expected_version: a version saved elsewhere since this page loaded is refused (409), not overwritten
+      const json = { source: editor.value(), expected_version: current.current_version };
+      current = await api(`/v1/scripts/${current.id}`, { method: "PUT", json });
       editor.markError(null);
       describe();
       saveStatus.replaceChildren(message(`Saved: version ${current.current_version}.`));
