@@ -54,6 +54,11 @@ export default defineConfig({
                 TRIGGER_TOKEN: "test-trigger-token",
                 // Short retry backoff so fault tests see the whole retry window in well under a second.
                 TRACE_RETRY_DELAYS_MS: "50,100,200",
+                // Queue consumer backoff (s): with max_retries = 20 the window is ~92 s, enough to
+                // ride out the 60 s outage of the fault test, and no retry waits more than 5 s.
+                TRACE_QUEUE_RETRY_DELAYS_S: "1,2,4,5",
+                // The test OTLP receiver; tests point OTLP_ENDPOINT at it per call.
+                OTLP_TEST_URL: inject("otlpUrl"),
                 // Request lines would drown the test output; tests that check them raise the level.
                 LOG_LEVEL: "warn",
               },

@@ -19,6 +19,7 @@ import { registerScriptCheck } from "./routes/scripts-check";
 import { registerStats } from "./routes/stats";
 import { registerTraces } from "./routes/traces";
 import { registerTriggers } from "./routes/triggers";
+import { registerUsers } from "./routes/users";
 import type { App, AppEnv } from "./types";
 import { API_VERSION } from "./version";
 
@@ -39,6 +40,7 @@ export function createApp(): App {
   registerAudit(app);
   registerRetention(app);
   registerScriptCheck(app);
+  registerUsers(app);
   registerConsole(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerToken", {

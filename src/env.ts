@@ -6,8 +6,18 @@
  */
 import { z } from "zod";
 import { ApiTokenSchema } from "./auth/tokens";
+import type { TraceRecord } from "./db/trace-writes";
 
 const onOff = z.enum(["on", "off"]);
+
+/** `%xx`-decodes a header value (the OTEL_EXPORTER_OTLP_HEADERS convention); malformed stays as is. */
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Every binding Hookline reads. Secrets are optional here; endpoints that need one refuse without it. */
@@ -67,12 +77,64 @@ export const EnvSchema = z.object({
   /** Cap of every stored JSON field (context, result, span attributes), in bytes. */
   TRACE_MAX_FIELD_BYTES: intFrom(1024, 1024 * 1024).default(16 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** `direct`: write to Turso, the queue is the fallback; `queue`: every trace goes through TRACE_QUEUE. */
+  TRACE_DELIVERY: z.enum(["direct", "queue"]).default("direct"),
+  /** Backoff of the queue consumer, in seconds, by attempt (the last one repeats up to max_retries). */
+  TRACE_QUEUE_RETRY_DELAYS_S: z
+    .string()
+    .regex(/^\d{1,5}(,\d{1,5}){0,15}$/, "TRACE_QUEUE_RETRY_DELAYS_S must be up to 16 comma-separated integers (s)")
+    .default("5,10,30,60,120,300")
+    .transform((v) => v.split(",").map(Number)),
+  /** OTLP/HTTP traces endpoint (`…/v1/traces`); unset = no push. */
+  OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "OTLP_ENDPOINT must be an http(s) URL" }).optional(),
+  /** Secret: extra headers for the collector, `name=value` pairs separated by commas. */
+  OTLP_HEADERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const headers: Record<string, string> = {};
+      for (const pair of (v ?? "").split(",")) {
+        if (!pair.trim()) continue;
+        const eq = pair.indexOf("=");
+        const name = pair.slice(0, eq).trim();
+        if (eq <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+          // The value is a secret: name the variable, never echo it.
+          ctx.addIssue({ code: "custom", message: "OTLP_HEADERS must be name=value pairs separated by commas" });
+          return z.NEVER;
+        }
+        headers[name.toLowerCase()] = percentDecoded(pair.slice(eq + 1).trim());
+      }
+      return headers;
+    }),
+  OTLP_PROTOCOL: z.enum(["http/json", "http/protobuf"]).default("http/json"),
+  /** The queue producer binding (wrangler.toml `[[queues.producers]]`); absent = no queue. */
+  TRACE_QUEUE: z
+    .custom<TraceQueueProducer>(
+      (v) => typeof v === "object" && v !== null && typeof (v as TraceQueueProducer).sendBatch === "function",
+      "TRACE_QUEUE must be a queue producer binding",
+    )
+    .optional(),
+  /** Reported as the OTLP resource attribute `faas.name`. */
+  WORKER_NAME: z.string().min(1).max(200).default("hookline"),
 });
 
 export type Config = z.infer<typeof EnvSchema>;
 
-/** The raw bindings as wrangler hands them over (strings, or absent). */
-export type Bindings = { [K in keyof z.input<typeof EnvSchema>]?: string };
+/** A trace-queue message body (see src/tracing/queue.ts). */
+export interface TraceQueueBody {
+  v: 1;
+  records: TraceRecord[];
+}
+
+/** The part of a Cloudflare Queue producer binding Hookline uses (typed here for Node tools too). */
+export interface TraceQueueProducer {
+  sendBatch(messages: Iterable<{ body: TraceQueueBody; contentType?: "json" }>): Promise<unknown>;
+}
+
+/** The raw bindings as wrangler hands them over (strings, or absent), plus the queue producer. */
+export type Bindings = { [K in Exclude<keyof z.input<typeof EnvSchema>, "TRACE_QUEUE">]?: string } & {
+  TRACE_QUEUE?: TraceQueueProducer;
+};
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
 

@@ -2,6 +2,7 @@
 declare module "vitest" {
   export interface ProvidedContext {
     dbUrl: string;
+    otlpUrl: string;
   }
 }
 
@@ -12,6 +13,8 @@ declare global {
       DB_CONTROL_URL: string;
       ADMIN_TOKEN: string;
       TRIGGER_TOKEN: string;
+      OTLP_TEST_URL: string;
+      TRACE_QUEUE: Queue;
     }
   }
 }

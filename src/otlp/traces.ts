@@ -136,8 +136,13 @@ function scriptSpan(t: TraceFullRow, s: SpanReadRow): OtlpSpan {
 /**
  * Converts traces (each with its spans) into one OTLP/JSON export request.
  * @param serviceVersion reported as `service.version` and as the scope version.
+ * @param resource further resource attributes (the push adds `cloud.provider`, `faas.name`).
  */
-export function toOtlpRequest(traces: StoredTrace[], serviceVersion: string): ExportTraceServiceRequest {
+export function toOtlpRequest(
+  traces: StoredTrace[],
+  serviceVersion: string,
+  resource: Record<string, string> = {},
+): ExportTraceServiceRequest {
   const spans = traces.flatMap(({ trace, spans }) => [
     rootSpan(trace),
     ...spans.map((s) => scriptSpan(trace, s)),
@@ -146,7 +151,7 @@ export function toOtlpRequest(traces: StoredTrace[], serviceVersion: string): Ex
     resourceSpans: [
       {
         resource: {
-          attributes: attributes({ "service.name": "hookline", "service.version": serviceVersion }),
+          attributes: attributes({ "service.name": "hookline", "service.version": serviceVersion, ...resource }),
         },
         scopeSpans: [{ scope: { name: "hookline.pipeline", version: serviceVersion }, spans }],
       },

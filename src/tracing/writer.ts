@@ -10,9 +10,10 @@
  *   its own timer, in the context of the request that opened it (that request's waitUntil awaits
  *   the same flush, so its context lives until the flush ends); other requests only await the
  *   batch's promise, which workerd resolves into each awaiting request's own context.
- * - A failed flush is retried with jittered backoff; if every try fails, each trace is logged as
- *   one structured JSON line (`trace_write_failed`), never dropped in silence. The promise never
- *   rejects.
+ * - A failed flush is retried with jittered backoff; if every try fails, the batch goes to the
+ *   fallback (the trace queue, when one is bound); whatever neither takes is logged as one
+ *   structured JSON line per trace (`trace_write_failed`), never dropped in silence. The promise
+ *   never rejects.
  */
 import type { TraceRecord } from "../db/trace-writes";
 import { rootMessage } from "../lib/db-errors";
@@ -21,6 +22,12 @@ import type { Logger } from "../lib/log";
 export interface TraceWriterOptions {
   /** Writes one flush (one database request). Throws on failure. */
   write: (records: TraceRecord[]) => Promise<void>;
+  /**
+   * Tried once when every try of `write` failed (the trace queue in `direct` mode, Turso in
+   * `queue` mode). Resolves with the records it could not take (logged as failed); throws when
+   * it took none.
+   */
+  fallback?: { name: string; write: (records: TraceRecord[]) => Promise<TraceRecord[]> };
   logger: Logger;
   flushIntervalMs?: number;
   maxBatchTraces?: number;
@@ -99,8 +106,22 @@ export class TraceWriter {
         lastError = err;
       }
     }
-    const message = rootMessage(lastError);
-    for (const record of records) {
+    let failed = records;
+    let message = rootMessage(lastError);
+    const fallback = this.opts.fallback;
+    if (fallback) {
+      try {
+        failed = await fallback.write(records);
+        this.opts.logger.warn("trace_write_deferred", {
+          via: fallback.name,
+          traces: records.length - failed.length,
+          error: message,
+        });
+      } catch (err) {
+        message = `${message}; ${fallback.name}: ${rootMessage(err)}`;
+      }
+    }
+    for (const record of failed) {
       this.opts.logger.error("trace_write_failed", {
         attempts: this.delays.length + 1,
         error: message,

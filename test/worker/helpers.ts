@@ -67,7 +67,7 @@ export const dbControl = {
   async reset(): Promise<void> {
     await fetch(`${env.DB_CONTROL_URL}/_test/reset`, { method: "POST" });
   },
-  async fault(mode: "none" | "http500" | "delay" | "drop", delayMs?: number): Promise<void> {
+  async fault(mode: "none" | "http500" | "delay" | "drop" | "drop_after_commit", delayMs?: number): Promise<void> {
     const res = await fetch(`${env.DB_CONTROL_URL}/_test/fault`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -100,7 +100,7 @@ export async function callWithEnv(
     headers["content-type"] ??= "application/json";
     body = JSON.stringify(opts.json);
   }
-  const bindings = { ...env, ...overrides } as Record<string, string | undefined>;
+  const bindings: Record<string, unknown> = { ...env, ...overrides };
   for (const key of Object.keys(bindings)) if (bindings[key] === undefined) delete bindings[key];
   const ctx = createExecutionContext();
   const res = await worker.fetch(

@@ -82,6 +82,11 @@ export async function pipelineRoute(
     if (fault?.mode === "delay") await sleep(fault.delay_ms);
     try {
       const answer = await runPipeline(ctx.registry, body, (s) => sql.push(s));
+      if (fault?.mode === "drop_after_commit") {
+        status = 0;
+        req.socket.destroy();
+        return body.requests.map((r) => r.type);
+      }
       status = 200;
       sendJson(res, 200, answer);
     } catch (err) {

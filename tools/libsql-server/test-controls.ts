@@ -3,10 +3,12 @@
  * injection, for tests and benchmarks that can reach the server only over HTTP.
  *   GET  /_test/stats  -> {"pipeline_requests": n, "requests": [{seq, at_ms, status, types, sql}]}
  *   POST /_test/reset  -> clears the counter and the log
- *   POST /_test/fault  {"mode": "none"|"http500"|"delay"|"drop", "delay_ms"?} -> the mode in force
+ *   POST /_test/fault  {"mode": "none"|"http500"|"delay"|"drop"|"drop_after_commit", "delay_ms"?}
+ *                      -> the mode in force (`drop_after_commit` runs the request, then drops the
+ *                         socket instead of answering: a write that committed but looks failed)
  */
 
-export type FaultMode = "none" | "http500" | "delay" | "drop";
+export type FaultMode = "none" | "http500" | "delay" | "drop" | "drop_after_commit";
 
 export interface Fault {
   mode: FaultMode;
@@ -25,7 +27,7 @@ export interface LoggedRequest {
 const MAX_LOGGED = 20_000;
 const MAX_SQL_CHARS = 300;
 const MAX_DELAY_MS = 600_000;
-const MODES: readonly FaultMode[] = ["none", "http500", "delay", "drop"];
+const MODES: readonly FaultMode[] = ["none", "http500", "delay", "drop", "drop_after_commit"];
 
 /** Counters, the request ring buffer and the fault in force. */
 export class TestControls {
