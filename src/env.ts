@@ -82,7 +82,10 @@ export const EnvSchema = z.object({
   /** Backoff of the queue consumer, in seconds, by attempt (the last one repeats up to max_retries). */
   TRACE_QUEUE_RETRY_DELAYS_S: z
     .string()
-    .regex(/^\d{1,5}(,\d{1,5}){0,15}$/, "TRACE_QUEUE_RETRY_DELAYS_S must be up to 16 comma-separated integers (s)")
+    .regex(
+      /^\d{1,5}(,\d{1,5}){0,15}$/,
+      "TRACE_QUEUE_RETRY_DELAYS_S must be up to 16 comma-separated integers (s)",
+    )
     .default("5,10,30,60,120,300")
     .transform((v) => v.split(",").map(Number)),
   /** OTLP/HTTP traces endpoint (`…/v1/traces`); unset = no push. */
@@ -99,7 +102,10 @@ export const EnvSchema = z.object({
         const name = pair.slice(0, eq).trim();
         if (eq <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
           // The value is a secret: name the variable, never echo it.
-          ctx.addIssue({ code: "custom", message: "OTLP_HEADERS must be name=value pairs separated by commas" });
+          ctx.addIssue({
+            code: "custom",
+            message: "OTLP_HEADERS must be name=value pairs separated by commas",
+          });
           return z.NEVER;
         }
         headers[name.toLowerCase()] = percentDecoded(pair.slice(eq + 1).trim());

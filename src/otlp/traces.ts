@@ -151,7 +151,11 @@ export function toOtlpRequest(
     resourceSpans: [
       {
         resource: {
-          attributes: attributes({ "service.name": "hookline", "service.version": serviceVersion, ...resource }),
+          attributes: attributes({
+            "service.name": "hookline",
+            "service.version": serviceVersion,
+            ...resource,
+          }),
         },
         scopeSpans: [{ scope: { name: "hookline.pipeline", version: serviceVersion }, spans }],
       },

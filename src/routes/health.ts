@@ -14,7 +14,9 @@ const HealthSchema = z
     ok: z.boolean(),
     db: z.object({ ok: z.boolean(), latency_ms: z.number().optional(), error: z.string().optional() }),
     delivery: z.object({
-      mode: z.enum(["direct", "queue"]).openapi({ description: "The mode in force (queue needs TRACE_QUEUE)" }),
+      mode: z
+        .enum(["direct", "queue"])
+        .openapi({ description: "The mode in force (queue needs TRACE_QUEUE)" }),
       configured: z.enum(["direct", "queue"]).openapi({ description: "TRACE_DELIVERY" }),
       queue: z.enum(["bound", "absent"]).openapi({
         description: "Whether the TRACE_QUEUE producer is bound; a Worker cannot read the queue's backlog",
@@ -51,7 +53,11 @@ export function registerHealth(app: App): void {
       configured: config.TRACE_DELIVERY,
       queue: config.TRACE_QUEUE ? ("bound" as const) : ("absent" as const),
     };
-    const otlp = { enabled: Boolean(config.OTLP_ENDPOINT), protocol: config.OTLP_PROTOCOL, ...otlpCounters() };
+    const otlp = {
+      enabled: Boolean(config.OTLP_ENDPOINT),
+      protocol: config.OTLP_PROTOCOL,
+      ...otlpCounters(),
+    };
     const started = performance.now();
     try {
       await c.var.db.run(sql`select 1`);

@@ -19,8 +19,12 @@ export function retryDelaySeconds(delays: number[], attempts: number): number {
 }
 
 function isBody(body: unknown): body is TraceQueueBody {
-  return typeof body === "object" && body !== null && (body as TraceQueueBody).v === 1 &&
-    Array.isArray((body as TraceQueueBody).records);
+  return (
+    typeof body === "object" &&
+    body !== null &&
+    (body as TraceQueueBody).v === 1 &&
+    Array.isArray((body as TraceQueueBody).records)
+  );
 }
 
 /** The records of a batch, the parts of a split trace joined again. */
@@ -39,7 +43,12 @@ function recordsOf(messages: readonly Message<unknown>[]): TraceRecord[] {
   return [...byId.values()];
 }
 
-async function deadLetters(batch: MessageBatch<unknown>, records: TraceRecord[], store: () => Promise<void>, logger: Logger) {
+async function deadLetters(
+  batch: MessageBatch<unknown>,
+  records: TraceRecord[],
+  store: () => Promise<void>,
+  logger: Logger,
+) {
   try {
     await store();
     logger.warn("trace_write_recovered", { via: "dead_letter_queue", traces: records.length });
@@ -81,7 +90,8 @@ export async function consumeTraceQueue(batch: MessageBatch<unknown>, env: Bindi
   try {
     await store();
     for (const m of valid) m.ack();
-    if (attempts > 1) logger.warn("trace_write_recovered", { via: "queue", traces: records.length, attempts });
+    if (attempts > 1)
+      logger.warn("trace_write_recovered", { via: "queue", traces: records.length, attempts });
     else logger.debug("trace_queue_written", { messages: valid.length, traces: records.length });
   } catch (err) {
     const delays = new Set<number>();

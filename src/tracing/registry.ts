@@ -48,7 +48,13 @@ function buildWriter(config: Config): TraceWriter {
         const left = await sendToQueue(queue, records);
         if (left.length > 0) await toTurso(left);
       },
-      fallback: { name: "turso", write: async (records) => (await toTurso(records), []) },
+      fallback: {
+        name: "turso",
+        write: async (records) => {
+          await toTurso(records);
+          return [];
+        },
+      },
       logger,
       retryDelaysMs: config.TRACE_RETRY_DELAYS_MS,
     });

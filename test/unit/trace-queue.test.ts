@@ -70,7 +70,10 @@ describe("groupSends", () => {
       expect(g.reduce((n, m) => n + bytes(m.body), 0)).toBeLessThanOrEqual(MAX_SEND_BYTES);
     }
     // One tiny record per message (a 60-byte message limit), 250 messages → 100 + 100 + 50.
-    const tiny = Array.from({ length: 250 }, (_, i) => ({ trace: { id: `x${i}` }, spans: [] }) as unknown as TraceRecord);
+    const tiny = Array.from(
+      { length: 250 },
+      (_, i) => ({ trace: { id: `x${i}` }, spans: [] }) as unknown as TraceRecord,
+    );
     const many = groupSends(packRecords(tiny, 60).messages);
     expect(many.map((g) => g.length)).toEqual([100, 100, 50]);
   });

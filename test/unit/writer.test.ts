@@ -89,4 +89,54 @@ describe("TraceWriter", () => {
       trace: { id: "t1", triggerEvent: "before_signin", spans: [{ id: "s1" }] },
     });
   });
+
+  it("hands a batch whose tries all failed to the fallback, and logs only what it could not take", async () => {
+    const { logger, lines } = memoryLogger();
+    const handed: string[][] = [];
+    const writer = new TraceWriter({
+      write: async () => {
+        throw new Error("HTTP 503");
+      },
+      fallback: {
+        name: "queue",
+        write: async (rs) => {
+          handed.push(rs.map((r) => r.trace.id));
+          return rs.filter((r) => r.trace.id === "big");
+        },
+      },
+      logger,
+      flushIntervalMs: 1,
+      retryDelaysMs: [1],
+    });
+    await Promise.all(["a", "big", "b"].map((id) => writer.enqueue(record(id))));
+    expect(handed).toEqual([["a", "big", "b"]]);
+    expect(lines.find((l) => l.msg === "trace_write_deferred")?.fields).toMatchObject({
+      via: "queue",
+      traces: 2,
+    });
+    const failed = lines.filter((l) => l.msg === "trace_write_failed");
+    expect(failed.map((l) => (l.fields?.trace as { id: string } | undefined)?.id)).toEqual(["big"]);
+  });
+
+  it("logs every trace, with both errors, when the fallback fails too", async () => {
+    const { logger, lines } = memoryLogger();
+    const writer = new TraceWriter({
+      write: async () => {
+        throw new Error("HTTP 503");
+      },
+      fallback: {
+        name: "queue",
+        write: async () => {
+          throw new Error("queue unavailable");
+        },
+      },
+      logger,
+      flushIntervalMs: 1,
+      retryDelaysMs: [1],
+    });
+    await Promise.all(["a", "b"].map((id) => writer.enqueue(record(id))));
+    const failed = lines.filter((l) => l.msg === "trace_write_failed");
+    expect(failed).toHaveLength(2);
+    expect(failed[0]?.fields?.error).toBe("HTTP 503; queue: queue unavailable");
+  });
 });

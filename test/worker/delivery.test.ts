@@ -52,7 +52,10 @@ afterEach(async () => {
 describe("the queue consumer", () => {
   it("writes a whole batch in one idempotent Turso request and acks every message", async () => {
     const rs = records(6);
-    const bodies = [{ v: 1, records: rs.slice(0, 3) }, { v: 1, records: rs.slice(3) }];
+    const bodies = [
+      { v: 1, records: rs.slice(0, 3) },
+      { v: 1, records: rs.slice(3) },
+    ];
     await dbControl.reset();
     const result = await consume("hookline-traces", bodies);
     expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
@@ -162,7 +165,11 @@ describe("TRACE_DELIVERY=queue", () => {
 
   it("reports the mode on /health", async () => {
     const res = await callWithEnv({ TRACE_DELIVERY: "queue" }, "GET", "/health");
-    expect(((await res.json()) as any).delivery).toEqual({ mode: "queue", configured: "queue", queue: "bound" });
+    expect(((await res.json()) as any).delivery).toEqual({
+      mode: "queue",
+      configured: "queue",
+      queue: "bound",
+    });
     const unbound = await callWithEnv({ TRACE_DELIVERY: "queue", TRACE_QUEUE: undefined }, "GET", "/health");
     expect(((await unbound.json()) as any).delivery).toEqual({
       mode: "direct",

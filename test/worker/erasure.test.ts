@@ -32,7 +32,10 @@ function seededTraces(userId: string, email: string, ip: string, n: number) {
       contextSnapshot: JSON.stringify({ user: { id: userId, email }, request: { ip } }),
     });
     const attributes = JSON.stringify({ input: { ctx: { email } }, logs: [`checked ${email}`] });
-    return { trace, spans: [spanRow(trace, { attributes }), spanRow(trace, { parallelIndex: 1, attributes })] };
+    return {
+      trace,
+      spans: [spanRow(trace, { attributes }), spanRow(trace, { parallelIndex: 1, attributes })],
+    };
   });
 }
 
@@ -42,7 +45,10 @@ describe("DELETE /v1/users/{user_id}/traces", () => {
     const email = `${user}@example.com`;
     const ip = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
     const other = unique("keep_me");
-    await seed(...seededTraces(user, email, ip, 7), ...seededTraces(other, `${other}@example.com`, "192.0.2.1", 2));
+    await seed(
+      ...seededTraces(user, email, ip, 7),
+      ...seededTraces(other, `${other}@example.com`, "192.0.2.1", 2),
+    );
     // Two real calls too: the worker's own trace and span rows, with the script's log line.
     const event = unique("erase");
     await createScript(event, "log('user', ctx.user.email) return { data = { seen = ctx.user.id } }");
@@ -66,7 +72,9 @@ describe("DELETE /v1/users/{user_id}/traces", () => {
     ]);
     expect(answers.reduce((n, a) => n + a.deleted_spans, 0)).toBe(7 * 2 + 2 * 1);
 
-    const left = (await everyRow()).filter((r) => r.row.includes(user) || r.row.includes(email) || r.row.includes(ip));
+    const left = (await everyRow()).filter(
+      (r) => r.row.includes(user) || r.row.includes(email) || r.row.includes(ip),
+    );
     expect(left).toEqual([]);
     const kept = (await everyRow()).filter((r) => r.row.includes(other));
     expect(kept.filter((r) => r.table === "pipeline_traces")).toHaveLength(2);

@@ -67,7 +67,10 @@ export const dbControl = {
   async reset(): Promise<void> {
     await fetch(`${env.DB_CONTROL_URL}/_test/reset`, { method: "POST" });
   },
-  async fault(mode: "none" | "http500" | "delay" | "drop" | "drop_after_commit", delayMs?: number): Promise<void> {
+  async fault(
+    mode: "none" | "http500" | "delay" | "drop" | "drop_after_commit",
+    delayMs?: number,
+  ): Promise<void> {
     const res = await fetch(`${env.DB_CONTROL_URL}/_test/fault`, {
       method: "POST",
       headers: { "content-type": "application/json" },

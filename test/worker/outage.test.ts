@@ -43,12 +43,16 @@ async function call(event: string, country: string) {
   const body = (await res.json()) as any;
   const ms = performance.now() - started;
   const unsettled = Symbol();
-  const states = await Promise.all(pending.map((p) => Promise.race([p.then(() => 0), Promise.resolve(unsettled)])));
+  const states = await Promise.all(
+    pending.map((p) => Promise.race([p.then(() => 0), Promise.resolve(unsettled)])),
+  );
   return { body, ms, deliveryPendingAtAnswer: states.includes(unsettled) };
 }
 
 describe("a 60 s database outage during 200 trigger calls", () => {
-  it("answers as with a healthy database and stores exactly 200 traces afterwards", { timeout: 240_000 }, async () => {
+  it("answers as with a healthy database and stores exactly 200 traces afterwards", {
+    timeout: 240_000,
+  }, async () => {
     const event = unique("outage");
     await createScript(
       event,
@@ -58,7 +62,12 @@ describe("a 60 s database outage during 200 trigger calls", () => {
     const countries = Array.from({ length: CALLS }, (_, i) => (i % 2 ? "KP" : "GB"));
     // The healthy baseline: one wave shaped like the outage's waves (10 concurrent calls).
     const baseline = await Promise.all(countries.slice(0, CALLS / WAVES).map((c) => call(event, c)));
-    const healthy = new Map(baseline.map((r, i) => [countries[i], [r.body.status, r.body.decision, r.body.data, r.body.blocked_by]]));
+    const healthy = new Map(
+      baseline.map((r, i) => [
+        countries[i],
+        [r.body.status, r.body.decision, r.body.data, r.body.blocked_by],
+      ]),
+    );
     const healthyMs = baseline.map((r) => r.ms);
     const healthyIds = baseline.map((r) => r.body.trace_id as string);
     await eventually(async () => (await countStored(healthyIds)) === healthyIds.length);
@@ -83,7 +92,9 @@ describe("a 60 s database outage during 200 trigger calls", () => {
     await dbControl.fault("drop_after_commit");
     await eventually(
       async () =>
-        (await dbControl.stats()).requests.some((r) => r.status === 0 && r.sql.some((s) => s.includes("insert"))),
+        (await dbControl.stats()).requests.some(
+          (r) => r.status === 0 && r.sql.some((s) => s.includes("insert")),
+        ),
       30_000,
     );
     await dbControl.fault("none");
@@ -91,7 +102,9 @@ describe("a 60 s database outage during 200 trigger calls", () => {
     const ids = answers.map((a) => a.body.trace_id as string);
     expect(new Set(ids).size).toBe(CALLS);
     answers.forEach((a, i) => {
-      expect([a.body.status, a.body.decision, a.body.data, a.body.blocked_by]).toEqual(healthy.get(countries[i]!));
+      expect([a.body.status, a.body.decision, a.body.data, a.body.blocked_by]).toEqual(
+        healthy.get(countries[i]!),
+      );
       expect(a.deliveryPendingAtAnswer).toBe(true);
     });
     await eventually(async () => (await countStored(ids)) === CALLS, 60_000);
