@@ -11,6 +11,7 @@ import { runCleanup } from "./cleanup";
 import { networkRetries } from "./client";
 import { readConfig } from "./config";
 import { openReader } from "./db-file";
+import { runDeliveryRows } from "./delivery";
 import { runEngineBench } from "./engine";
 import { measureLatency } from "./latency";
 import { measureLoad } from "./load";
@@ -142,6 +143,8 @@ async function main(): Promise<void> {
   log(
     `  ${cleanup.deletedSpans} spans + ${cleanup.deletedTraces} traces in ${fmt(cleanup.seconds, 1)} s, ${cleanup.batches} batches`,
   );
+  const delivery = await runDeliveryRows(s.dbUrl, reader, config.quick, log);
+  check();
   reader.close();
 
   const wranglerVersion = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8"))
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
     list,
     cleanup,
   };
-  writeFileSync(config.out, renderReport(results, notesFor(results)));
+  writeFileSync(config.out, `${renderReport(results, notesFor(results))}\n${delivery}`);
   log(`wrote ${config.out}`);
 }
 

@@ -34,7 +34,7 @@ interface DbServer {
 }
 
 /** Runs tools/libsql-server/cli.ts in its own process group; resolves with its URL. */
-async function startDbServer(file: string): Promise<DbServer> {
+export async function startDbServer(file: string): Promise<DbServer> {
   const child = spawn(
     "npx",
     ["tsx", "tools/libsql-server/cli.ts", "--file", file, "--port", "0", "--test-controls", "--quiet"],
@@ -73,7 +73,7 @@ function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): voi
   } catch {}
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((r) => child.once("exit", () => r()));
   killGroup(child, "SIGTERM");

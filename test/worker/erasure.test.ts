@@ -4,6 +4,7 @@
 // any table of the database. Other users' traces stay.
 import { describe, expect, it } from "vitest";
 import { deleteSpansOfUserTraces, deleteUserTraces, userHasTraces } from "../../src/db/user-erasure";
+import { sha256Hex } from "../../src/lib/hash";
 import { waitForTrace } from "./db";
 import { ADMIN, admin, call, createScript, fireTrigger, testDb, unique } from "./helpers";
 import { isFullScan, queryPlan, seed, spanRow, traceRow } from "./trace-fixtures";
@@ -82,6 +83,11 @@ describe("DELETE /v1/users/{user_id}/traces", () => {
 
     const again = await admin("DELETE", `/v1/users/${user}/traces`);
     expect(again.body).toEqual({ deleted_traces: 0, deleted_spans: 0, batches: 1, done: true });
+    // Each call is audited, naming the user only by a SHA-256 of the id.
+    const digest = `sha256:${await sha256Hex(user)}`;
+    const audited = (await everyRow()).filter((r) => r.table === "audit_log" && r.row.includes(digest));
+    expect(audited).toHaveLength(answers.length + 1);
+    expect(audited.every((r) => r.row.includes('"user.erase"'))).toBe(true);
   });
 
   it("uses the user and span indexes, never a full scan", async () => {
