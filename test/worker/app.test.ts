@@ -46,7 +46,11 @@ describe("app", () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const res = await callWithEnv({ TURSO_DATABASE_URL: "http://127.0.0.1:9" }, "GET", "/health");
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ ok: false, db: { ok: false, error: "database unreachable" } });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      db: { ok: false, error: "database unreachable" },
+      delivery: { mode: "direct" },
+    });
   });
 
   it("serves an OpenAPI 3.1 document of every endpoint (admin token)", async () => {

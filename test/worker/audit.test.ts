@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { SCOPES } from "../../src/auth/scopes";
 import { auditLog } from "../../src/db/schema";
 import worker from "../../src/index";
+import { sha256Hex } from "../../src/lib/hash";
 import { ADMIN, admin, createScript, testDb, unique } from "./helpers";
 import { callAs, documentedOperations, type TestToken } from "./token-fixtures";
 
@@ -70,6 +71,16 @@ const AUDITED: Record<string, Change> = {
   "POST /internal/cleanup-traces": async (t, as, rid) => {
     await changeAs(t, as, rid, "POST", "/internal/cleanup-traces");
     return { action: "traces.cleanup", targetId: null, beforeVersion: null, afterVersion: null };
+  },
+  "DELETE /v1/users/{user_id}/traces": async (t, as, rid) => {
+    const user = unique("erased");
+    await changeAs(t, as, rid, "DELETE", `/v1/users/${user}/traces`);
+    return {
+      action: "user.erase",
+      targetId: `sha256:${await sha256Hex(user)}`,
+      beforeVersion: null,
+      afterVersion: null,
+    };
   },
 };
 

@@ -104,6 +104,9 @@ export async function callWithEnv(
     body = JSON.stringify(opts.json);
   }
   const bindings: Record<string, unknown> = { ...env, ...overrides };
+  // The queue's consumer writes to the suite's database: a call aimed at another database must
+  // not hand its traces to it (they would land later, in another test's request counts).
+  if ("TURSO_DATABASE_URL" in overrides && !("TRACE_QUEUE" in overrides)) delete bindings.TRACE_QUEUE;
   for (const key of Object.keys(bindings)) if (bindings[key] === undefined) delete bindings[key];
   const ctx = createExecutionContext();
   const res = await worker.fetch(
