@@ -24,6 +24,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts wrangler dev with the given vars; resolves once /health answers (any status). */
 export async function startWranglerDev(opts: {
   port: number;
@@ -84,6 +93,16 @@ export async function startWranglerDev(opts: {
     }, 5000);
     await gone;
     clearTimeout(timer);
+    // npx exits first; workerd (two processes with the queue consumers) may still be closing its
+    // sockets. Wait for the whole group, SIGKILL whatever is left after 5 s.
+    const pid = child.pid;
+    const deadline = Date.now() + 5000;
+    while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (groupAlive(pid)) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }
   };
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
