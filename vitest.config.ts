@@ -52,6 +52,9 @@ export default defineConfig({
                 DB_CONTROL_URL: inject("dbUrl"),
                 ADMIN_TOKEN: "test-admin-token",
                 TRIGGER_TOKEN: "test-trigger-token",
+                // Script secrets: a test-only key (test/worker/secrets-*.test.ts also run without it).
+                SECRETS_KEY: "3q1OovgX0j1m8nL0pQ6uYh5bq2s3k2VNV1wq8c5v7xM=",
+                SECRETS_KEY_ID: "test1",
                 // Short retry backoff so fault tests see the whole retry window in well under a second.
                 TRACE_RETRY_DELAYS_MS: "50,100,200",
                 // Queue consumer backoff (s): with max_retries = 20 the window is ~92 s, enough to

@@ -16,6 +16,7 @@ import { registerRetention } from "./routes/retention";
 import { registerScripts } from "./routes/scripts";
 import { registerScriptsApply } from "./routes/scripts-apply";
 import { registerScriptCheck } from "./routes/scripts-check";
+import { registerSecrets } from "./routes/secrets";
 import { registerStats } from "./routes/stats";
 import { registerTraces } from "./routes/traces";
 import { registerTriggers } from "./routes/triggers";
@@ -36,6 +37,7 @@ export function createApp(): App {
   registerInternal(app);
   registerScriptsApply(app);
   registerScripts(app);
+  registerSecrets(app);
   registerTriggers(app);
   registerAudit(app);
   registerRetention(app);

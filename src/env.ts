@@ -51,6 +51,10 @@ export const EnvSchema = z.object({
         ),
     ),
   TRIGGER_SIGNING_SECRET: z.string().min(1).optional(),
+  /** Script secrets (src/secrets/crypto.ts): checked when first used, so a bad key only disables secrets. */
+  SECRETS_KEY: z.string().optional(),
+  SECRETS_KEY_ID: z.string().optional(),
+  SECRETS_KEYS_OLD: z.string().optional(),
   TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
   SCRIPT_CACHE_TTL_S: intFrom(0, 3600).default(10),
   FAIL_MODE: z.enum(["closed", "open"]).default("closed"),

@@ -15,6 +15,8 @@ declare global {
       TRIGGER_TOKEN: string;
       OTLP_TEST_URL: string;
       TRACE_QUEUE: Queue;
+      SECRETS_KEY: string;
+      SECRETS_KEY_ID: string;
     }
   }
 }

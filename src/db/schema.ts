@@ -5,6 +5,7 @@
  * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex).
  * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
  * - `pipeline_script_versions`: immutable source versions, so an old trace can show the code that ran.
+ * - `script_secrets`: per-script secrets, AES-GCM ciphertext only (see src/secrets/crypto.ts).
  *
  * Indexes are named for the reads and the retention cleanup that use them; spans are deleted
  * explicitly before their traces (foreign keys are not enforced on every libSQL connection).
@@ -149,6 +150,24 @@ export const pipelineScriptVersions = sqliteTable(
   ],
 );
 
+export const scriptSecrets = sqliteTable(
+  "script_secrets",
+  {
+    scriptId: text("script_id")
+      .notNull()
+      .references(() => pipelineScripts.id),
+    name: text("name").notNull(),
+    /** Id of the key that encrypted this row (SECRETS_KEY_ID at write time), for rotation. */
+    keyId: text("key_id").notNull(),
+    /** Base64 of the 12-byte AES-GCM nonce and of ciphertext + tag; never the value. */
+    iv: text("iv").notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    createdAt: integer("created_at").notNull().default(nowMs),
+    updatedAt: integer("updated_at").notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.scriptId, t.name] }), index("script_secrets_key_idx").on(t.keyId)],
+);
+
 export type TraceRow = typeof pipelineTraces.$inferInsert;
 export type SpanRow = typeof pipelineSpans.$inferInsert;
 export type ScriptRow = typeof pipelineScripts.$inferSelect;
@@ -199,3 +218,4 @@ export const auditLog = sqliteTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+export type ScriptSecretRow = typeof scriptSecrets.$inferSelect;

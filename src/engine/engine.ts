@@ -15,6 +15,7 @@ import { buildTrace } from "./trace";
 import type {
   EngineOptions,
   JsonObject,
+  PipelineResult,
   RunInput,
   RunOutput,
   ScriptRun,
@@ -34,6 +35,7 @@ export class ScriptEngine {
   private readonly opts: Required<EngineOptions>;
   private readonly runtime: LuaRuntime;
   private readonly cache: CompileCache;
+  private emptySecretsRef = -1;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = contractLimits(opts);
@@ -81,6 +83,9 @@ export class ScriptEngine {
     }
     let prevRef = -1;
     let prevFor: JsonObject | null = null;
+    const redactor = new Redactor(input.redactKeys ?? []).learnSecrets(context);
+    const scriptSecrets = input.scripts.flatMap((s) => Object.values(s.secrets ?? {}));
+    redactor.learnValues(scriptSecrets);
     try {
       const runScript = (spec: ScriptSpec, prev: JsonObject): ScriptRun => {
         if (prev !== prevFor) {
@@ -92,6 +97,7 @@ export class ScriptEngine {
         return this.runOne(spec, ctxRef, prevRef);
       };
       const { result, records } = executePipeline(input.scripts, runScript, input.extraErrors ?? []);
+      if (scriptSecrets.length > 0) scrubAnswer(result, new Redactor().learnValues(scriptSecrets));
       const { trace, spans } = buildTrace({
         triggerEvent: input.triggerEvent,
         context,
@@ -101,7 +107,7 @@ export class ScriptEngine {
         durationMs: performance.now() - t0,
         userId: input.userId ?? null,
         requestIp: input.requestIp ?? null,
-        redactor: new Redactor(input.redactKeys ?? []).learnSecrets(context),
+        redactor,
         maxFieldBytes: input.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES,
       });
       return { result, trace, spans };
@@ -121,6 +127,13 @@ export class ScriptEngine {
       const { logs, dropped } = this.runtime.takeLogs();
       return { ...partial, logs, logsDropped: dropped, startedAt, durationMs: performance.now() - t0 };
     };
+    if (spec.loadError !== undefined) {
+      return done({
+        outcome: { kind: "error", message: spec.loadError, line: null },
+        output: null,
+        instructions: 0,
+      });
+    }
     const compiled = this.compile(spec);
     if (!compiled.ok) {
       const message = `compile error: ${compiled.message}`;
@@ -130,10 +143,19 @@ export class ScriptEngine {
         instructions: 0,
       });
     }
-    const call = this.runtime.call(compiled.ref, ctxRef, prevRef, {
-      instructionBudget: spec.instructionBudget,
-      memoryLimitBytes: this.opts.memoryLimitBytes,
-    });
+    const secretsRef = this.secretsView(spec);
+    let call: ReturnType<LuaRuntime["call"]>;
+    try {
+      call = this.runtime.call(
+        compiled.ref,
+        ctxRef,
+        prevRef,
+        { instructionBudget: spec.instructionBudget, memoryLimitBytes: this.opts.memoryLimitBytes },
+        secretsRef,
+      );
+    } finally {
+      if (secretsRef !== this.emptySecretsRef) this.runtime.release(secretsRef);
+    }
     if (!call.ok) {
       return done({
         outcome: { kind: "error", message: call.message, line: call.line },
@@ -145,6 +167,27 @@ export class ScriptEngine {
     this.runtime.reset();
     return done({ outcome, output, instructions: call.instructions });
   }
+
+  /** A registry ref to this script's read-only `secrets` view (one shared empty view when it has none). */
+  private secretsView(spec: ScriptSpec): number {
+    const secrets = spec.secrets ?? {};
+    if (Object.keys(secrets).length === 0) {
+      if (this.emptySecretsRef === -1) {
+        pushJsonView(this.runtime.L, {}, "secrets", 1);
+        this.emptySecretsRef = this.runtime.ref();
+      }
+      return this.emptySecretsRef;
+    }
+    pushJsonView(this.runtime.L, secrets as JsonObject, "secrets", 1);
+    return this.runtime.ref();
+  }
+}
+
+/** Script secrets never reach the caller through a message either (errors, block reason). */
+function scrubAnswer(result: PipelineResult, scrubber: Redactor): void {
+  result.errors = result.errors.map((e) => ({ ...e, message: scrubber.scrub(e.message) }));
+  if (result.blocked_by)
+    result.blocked_by = { ...result.blocked_by, reason: scrubber.scrub(result.blocked_by.reason) };
 }
 
 let checker: LuaRuntime | null = null;

@@ -8,8 +8,9 @@
  * becomes "[REDACTED]". Free text (log strings, error messages) gets `key=value` / `key: value`
  * / `"key":"value"` pairs with such keys redacted too.
  * Values learnt from the context (`learnSecrets`: every string of 4+ characters under a secret
- * key) are also scrubbed wherever they appear in stored text, so a script that logs
- * `ctx.password` or copies it into its data under another key does not store it either.
+ * key) and the scripts' own secrets (`learnValues`) are also scrubbed wherever they appear in
+ * stored text (as is, JSON-escaped or URL-encoded), so a script that logs `ctx.password` or
+ * `secrets.API_KEY`, or copies it into its data under another key, does not store it either.
  * A stored JSON field over its cap becomes `{"_truncated":true,"original_bytes":N,"preview":"…"}`.
  */
 import { setKey } from "./merge";
@@ -48,10 +49,7 @@ export class Redactor {
   /** Remembers the string values under secret keys of `value` (at any depth) to scrub from text. */
   learnSecrets(value: JsonValue, underSecret = false): this {
     if (typeof value === "string") {
-      if (underSecret && value.length >= MIN_SCRUBBED_SECRET && !this.secretValues.includes(value)) {
-        this.secretValues.push(value);
-        this.secretValues.sort((a, b) => b.length - a.length); // longest first: no partial leftovers
-      }
+      if (underSecret) this.remember(value);
     } else if (Array.isArray(value)) {
       for (const v of value) this.learnSecrets(v, underSecret);
     } else if (value !== null && typeof value === "object") {
@@ -60,6 +58,35 @@ export class Redactor {
       }
     }
     return this;
+  }
+
+  /** Remembers known secret values (e.g. a script's secrets) to scrub from every stored string. */
+  learnValues(values: Iterable<string>): this {
+    for (const v of values) this.remember(v);
+    return this;
+  }
+
+  /** `s` with every learnt secret value replaced (no key-based redaction). */
+  scrub(s: string): string {
+    return this.scrubSecretValues(s);
+  }
+
+  /** A deep copy of `value` with every learnt secret value replaced (keys and other text untouched). */
+  scrubValue(value: JsonValue): JsonValue {
+    if (typeof value === "string") return this.scrubSecretValues(value);
+    if (Array.isArray(value)) return value.map((v) => this.scrubValue(v));
+    if (value === null || typeof value !== "object") return value;
+    const out: JsonObject = {};
+    for (const key of Object.keys(value))
+      setKey(out, this.scrubSecretValues(key), this.scrubValue(value[key] as JsonValue));
+    return out;
+  }
+
+  private remember(value: string): void {
+    if (value.length < MIN_SCRUBBED_SECRET) return;
+    const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
+    for (const form of forms) if (!this.secretValues.includes(form)) this.secretValues.push(form);
+    this.secretValues.sort((a, b) => b.length - a.length); // longest first: no partial leftovers
   }
 
   /** True when a key names a secret. */
@@ -75,13 +102,16 @@ export class Redactor {
     if (value === null || typeof value !== "object") return value;
     const out: JsonObject = {};
     for (const key of Object.keys(value)) {
-      setKey(out, key, this.isSecret(key) ? REDACTED : this.value(value[key] as JsonValue));
+      const stored = this.scrubSecretValues(key); // a secret used as a key is not stored either
+      setKey(out, stored, this.isSecret(key) ? REDACTED : this.value(value[key] as JsonValue));
     }
     return out;
   }
 
   /** `token=abc`, `password: "x"`, `"api_key":"k"` -> the value becomes [REDACTED]. */
-  text(s: string): string {
+  text(text: string): string {
+    // Known values first: a secret that itself contains `key=` text is still removed whole.
+    const s = this.scrubSecretValues(text);
     const re = new RegExp(this.textPattern); // own lastIndex
     let out = "";
     let last = 0;
@@ -95,7 +125,7 @@ export class Redactor {
         re.lastIndex = m.index + key.length; // the value may itself be a key: `line 1: token: x`
       }
     }
-    return this.scrubSecretValues(out + s.slice(last));
+    return out + s.slice(last);
   }
 
   private scrubSecretValues(s: string): string {

@@ -3,8 +3,8 @@
  * calling them with a fresh `_ENV`, an instruction budget (count hook), a step budget for work
  * done inside one instruction (pattern matching, string compares, …) and an allocation budget (both in the fengari meter added by tools/patch-fengari.mjs).
  *
- * A call: push the compiled chunk, build a fresh `_ENV` (ctx, prev, _G; base functions through
- * its protected metatable), set it as the chunk's first upvalue, arm the budgets, pcall.
+ * A call: push the compiled chunk, build a fresh `_ENV` (ctx, prev, secrets, _G; base functions
+ * through its protected metatable), set it as the chunk's first upvalue, arm the budgets, pcall.
  */
 import { type LuaHook, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { LuaToJson } from "./json-lua";
@@ -87,10 +87,10 @@ export class LuaRuntime {
   }
 
   /**
-   * Calls a compiled chunk with a fresh `_ENV` holding `ctx` and `prev` (registry refs).
+   * Calls a compiled chunk with a fresh `_ENV` holding `ctx`, `prev` and `secrets` (registry refs).
    * The value it returns (first only) is left at stack index 1; call `reset()` when done.
    */
-  call(ref: number, ctxRef: number, prevRef: number, limits: CallLimits): CallResult {
+  call(ref: number, ctxRef: number, prevRef: number, limits: CallLimits, secretsRef?: number): CallResult {
     const L = this.L;
     const meter = lua.hookline_meter;
     lua.lua_settop(L, 0);
@@ -100,6 +100,10 @@ export class LuaRuntime {
     lua.lua_setfield(L, 2, "ctx");
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, prevRef);
     lua.lua_setfield(L, 2, "prev");
+    if (secretsRef !== undefined) {
+      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, secretsRef);
+      lua.lua_setfield(L, 2, "secrets");
+    }
     lua.lua_pushvalue(L, 2);
     lua.lua_setfield(L, 2, "_G");
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.sandbox.envMetaRef);

@@ -22,6 +22,10 @@ export interface ScriptSpec {
   /** VM instructions this script may execute per run (default 1,000,000 in the schema). */
   instructionBudget: number;
   source: string;
+  /** This script's secrets, read in Lua as `secrets.NAME`; their values are scrubbed from what is stored. */
+  secrets?: Readonly<Record<string, string>>;
+  /** Set when the script cannot run as given (e.g. a secret did not decrypt): it ends as this error. */
+  loadError?: string;
 }
 
 /** What `checkSource` answers: ok, or the first compile error with its line. */

@@ -10,7 +10,8 @@ import type { Config } from "../env";
 import { ApiError } from "../errors";
 import { rootMessage } from "../lib/db-errors";
 import { getTraceWriter } from "../tracing/registry";
-import { getScriptCache } from "./script-source";
+import type { WithSecrets } from "./script-secrets";
+import { type CachedScript, getScriptCache } from "./script-source";
 import { shouldStoreTrace } from "./trigger-input";
 
 /** One engine per isolate: it holds the compiled chunks, reused by every request. */
@@ -22,9 +23,11 @@ export function getEngine(): ScriptEngine {
   return engine;
 }
 
-/** A stored script as the engine runs it. */
-export function toSpec(s: ScriptWithSource): ScriptSpec {
+/** A stored script as the engine runs it (with its secrets, when loaded with them). */
+export function toSpec(s: ScriptWithSource & WithSecrets): ScriptSpec {
   return {
+    ...(s.secrets ? { secrets: s.secrets } : {}),
+    ...(s.secretsError ? { loadError: s.secretsError } : {}),
     id: s.id,
     name: s.name,
     version: s.currentVersion,
@@ -90,7 +93,7 @@ export async function runTrigger(
   call: TriggerCall,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<RunOutput> {
-  let scripts: ScriptWithSource[] | null = null;
+  let scripts: CachedScript[] | null = null;
   let loadError: unknown = null;
   try {
     scripts = await getScriptCache(config).scriptsFor(

@@ -10,20 +10,23 @@
  */
 import type { ScriptWithSource } from "../db/scripts-repo";
 
-export interface ScriptSnapshot {
+export interface ScriptSnapshot<S extends Pick<ScriptWithSource, "triggerEvent"> = ScriptWithSource> {
   loadedAt: number;
-  byEvent: Map<string, ScriptWithSource[]>;
+  byEvent: Map<string, S[]>;
 }
 
-export interface ScriptCacheOptions {
-  load: () => Promise<ScriptWithSource[]>;
+export interface ScriptCacheOptions<S extends Pick<ScriptWithSource, "triggerEvent"> = ScriptWithSource> {
+  load: () => Promise<S[]>;
   now?: () => number;
   onRefreshError?: (err: unknown) => void;
 }
 
 /** Groups scripts by trigger event (each list keeps the loader's order). */
-function snapshotOf(scripts: ScriptWithSource[], loadedAt: number): ScriptSnapshot {
-  const byEvent = new Map<string, ScriptWithSource[]>();
+function snapshotOf<S extends Pick<ScriptWithSource, "triggerEvent">>(
+  scripts: S[],
+  loadedAt: number,
+): ScriptSnapshot<S> {
+  const byEvent = new Map<string, S[]>();
   for (const s of scripts) {
     const list = byEvent.get(s.triggerEvent);
     if (list) list.push(s);
@@ -32,14 +35,14 @@ function snapshotOf(scripts: ScriptWithSource[], loadedAt: number): ScriptSnapsh
   return { loadedAt, byEvent };
 }
 
-export class ScriptCache {
-  private snapshot: ScriptSnapshot | null = null;
-  private inflight: Promise<ScriptSnapshot> | null = null;
+export class ScriptCache<S extends Pick<ScriptWithSource, "triggerEvent"> = ScriptWithSource> {
+  private snapshot: ScriptSnapshot<S> | null = null;
+  private inflight: Promise<ScriptSnapshot<S>> | null = null;
   /** Bumped by invalidate(), so a load that started before an edit cannot install stale data. */
   private generation = 0;
   private readonly now: () => number;
 
-  constructor(private readonly opts: ScriptCacheOptions) {
+  constructor(private readonly opts: ScriptCacheOptions<S>) {
     this.now = opts.now ?? Date.now;
   }
 
@@ -47,11 +50,7 @@ export class ScriptCache {
    * The enabled scripts of `event`. Throws only when there is no snapshot and loading fails.
    * @param waitUntil keeps a background refresh alive past the answer
    */
-  async scriptsFor(
-    event: string,
-    ttlMs: number,
-    waitUntil: (p: Promise<unknown>) => void,
-  ): Promise<ScriptWithSource[]> {
+  async scriptsFor(event: string, ttlMs: number, waitUntil: (p: Promise<unknown>) => void): Promise<S[]> {
     const snap = this.snapshot;
     if (!snap) return (await this.refresh()).byEvent.get(event) ?? [];
     if (this.now() - snap.loadedAt >= ttlMs && !this.inflight) {
@@ -67,11 +66,11 @@ export class ScriptCache {
     this.inflight = null;
   }
 
-  private refresh(): Promise<ScriptSnapshot> {
+  private refresh(): Promise<ScriptSnapshot<S>> {
     if (this.inflight) return this.inflight;
     const started = this.now();
     const generation = this.generation;
-    const load: Promise<ScriptSnapshot> = this.opts
+    const load: Promise<ScriptSnapshot<S>> = this.opts
       .load()
       .then((scripts) => {
         const snap = snapshotOf(scripts, started);

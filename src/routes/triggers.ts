@@ -15,6 +15,7 @@ import { requireScope, scopeDoc, scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
 import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
+import { scrubSecretValues, specsWithSecrets } from "../pipeline/script-secrets";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
 import { EVENT_NAME_PATTERN, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
@@ -151,7 +152,14 @@ export function registerTriggers(app: App): void {
     const replaced = new Set(drafts.map((d) => d.id));
     const saved = body.only_drafts
       ? []
-      : (await repo.listScripts(c.var.db, event)).filter((s) => s.enabled && !replaced.has(s.id)).map(toSpec);
+      : (await repo.listScripts(c.var.db, event)).filter((s) => s.enabled && !replaced.has(s.id));
+    // Saved scripts, and drafts standing in for a saved script (by id), run with its secrets.
+    const specs = await specsWithSecrets(
+      c.var.db,
+      c.var.config,
+      [...saved.map(toSpec), ...drafts],
+      c.var.logger,
+    );
     const context = body.context as JsonObject;
     const call = {
       event,
@@ -159,8 +167,10 @@ export function registerTriggers(app: App): void {
       userId: userIdOf(context),
       requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
     };
-    const run = runScripts(c.var.config, call, [...saved, ...drafts]);
-    return c.json({ ...presentResult(run), stored: false as const, spans: run.spans.map(presentSpan) }, 200);
+    const run = runScripts(c.var.config, call, specs);
+    // The dry run is an admin read: script secrets are scrubbed from its data too (spans already are).
+    const answer = { ...presentResult(run), data: scrubSecretValues(specs, run.result.data) };
+    return c.json({ ...answer, stored: false as const, spans: run.spans.map(presentSpan) }, 200);
   });
 
   app.openapi(listTriggers, async (c) => {

@@ -1,0 +1,113 @@
+/**
+ * Database access for script secrets (`script_secrets`). Rows hold ciphertext only; sealing and
+ * opening is src/secrets/crypto.ts. Nothing else in the worker reads or writes this table.
+ */
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import { type ScriptSecretRow, scriptSecrets } from "./schema";
+
+/** What the API lists: names and times, never the ciphertext. */
+export type SecretInfo = Pick<ScriptSecretRow, "name" | "keyId" | "createdAt" | "updatedAt">;
+
+export interface SecretWrite {
+  scriptId: string;
+  name: string;
+  keyId: string;
+  iv: string;
+  ciphertext: string;
+  now: number;
+}
+
+/** The secrets of one script, by name. */
+export async function listSecretInfo(db: Database, scriptId: string): Promise<SecretInfo[]> {
+  return db
+    .select({
+      name: scriptSecrets.name,
+      keyId: scriptSecrets.keyId,
+      createdAt: scriptSecrets.createdAt,
+      updatedAt: scriptSecrets.updatedAt,
+    })
+    .from(scriptSecrets)
+    .where(eq(scriptSecrets.scriptId, scriptId))
+    .orderBy(asc(scriptSecrets.name));
+}
+
+/** Every row (with ciphertext) of these scripts, for the script cache to decrypt. */
+export async function listSealedSecrets(db: Database, scriptIds: string[]): Promise<ScriptSecretRow[]> {
+  if (scriptIds.length === 0) return [];
+  const rows: ScriptSecretRow[] = [];
+  for (let i = 0; i < scriptIds.length; i += 200) {
+    const page = scriptIds.slice(i, i + 200);
+    rows.push(...(await db.select().from(scriptSecrets).where(inArray(scriptSecrets.scriptId, page))));
+  }
+  return rows;
+}
+
+/**
+ * Inserts or replaces a secret in one statement that also enforces the per-script count: a new
+ * name is only inserted while the script has fewer than `maxPerScript` secrets, so two
+ * concurrent writes cannot pass the limit together. Returns null when refused by the limit.
+ */
+export async function upsertSecret(
+  db: Database,
+  w: SecretWrite,
+  maxPerScript: number,
+): Promise<{ created: boolean; info: SecretInfo } | null> {
+  const rows = await db.all<{ created_at: number; updated_at: number }>(sql`
+    insert into script_secrets (script_id, name, key_id, iv, ciphertext, created_at, updated_at)
+    select ${w.scriptId}, ${w.name}, ${w.keyId}, ${w.iv}, ${w.ciphertext}, ${w.now}, ${w.now}
+    where exists (select 1 from script_secrets where script_id = ${w.scriptId} and name = ${w.name})
+       or (select count(*) from script_secrets where script_id = ${w.scriptId}) < ${maxPerScript}
+    on conflict (script_id, name) do update set
+      key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+      updated_at = excluded.updated_at
+    returning created_at, updated_at`);
+  const row = rows[0];
+  if (!row) return null;
+  const created = row.created_at === w.now && row.updated_at === w.now;
+  return {
+    created,
+    info: { name: w.name, keyId: w.keyId, createdAt: row.created_at, updatedAt: row.updated_at },
+  };
+}
+
+/** Deletes one secret; true when it existed. */
+export async function deleteSecret(db: Database, scriptId: string, name: string): Promise<boolean> {
+  const rows = await db
+    .delete(scriptSecrets)
+    .where(and(eq(scriptSecrets.scriptId, scriptId), eq(scriptSecrets.name, name)))
+    .returning({ name: scriptSecrets.name });
+  return rows.length > 0;
+}
+
+/** Rows written under a key other than `currentKeyId` (what a rotation still has to re-encrypt). */
+export async function listSealedNotUnder(
+  db: Database,
+  currentKeyId: string,
+  limit: number,
+): Promise<ScriptSecretRow[]> {
+  return db.select().from(scriptSecrets).where(ne(scriptSecrets.keyId, currentKeyId)).limit(limit);
+}
+
+/**
+ * Replaces one row's ciphertext if it is still the one that was read (so a concurrent PUT of a
+ * new value is never overwritten with the old one). Returns true when replaced.
+ */
+export async function reseal(
+  db: Database,
+  old: ScriptSecretRow,
+  next: Omit<SecretWrite, "now">,
+): Promise<boolean> {
+  const rows = await db
+    .update(scriptSecrets)
+    .set({ keyId: next.keyId, iv: next.iv, ciphertext: next.ciphertext })
+    .where(
+      and(
+        eq(scriptSecrets.scriptId, old.scriptId),
+        eq(scriptSecrets.name, old.name),
+        eq(scriptSecrets.ciphertext, old.ciphertext),
+      ),
+    )
+    .returning({ name: scriptSecrets.name });
+  return rows.length > 0;
+}
