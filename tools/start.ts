@@ -31,6 +31,9 @@ const devVars = readDevVars();
 const vars = {
   ADMIN_TOKEN: "dev-admin-token",
   TRIGGER_TOKEN: "dev-trigger-token",
+  // Dev-only key for script secrets (never use it elsewhere; production: wrangler secret put SECRETS_KEY).
+  SECRETS_KEY: "ZGV2LW9ubHkta2V5LWhvb2tsaW5lLW5wbS1zdGFydCE=",
+  SECRETS_KEY_ID: "dev",
   ...devVars,
   // named scoped tokens may also come from the environment (the console tests use this)
   ...(process.env.API_TOKENS ? { API_TOKENS: process.env.API_TOKENS } : {}),

@@ -14,7 +14,7 @@ export const AUDIT_RETENTION_DAYS = 400;
 
 export interface AuditFacts {
   action: AuditAction;
-  targetType: "script" | "trigger" | "user" | "traces";
+  targetType: "script" | "trigger" | "user" | "traces" | "secrets";
   targetId?: string | null;
   beforeVersion?: number | null;
   afterVersion?: number | null;

@@ -181,6 +181,7 @@ export const AUDIT_ACTIONS = [
   "scripts.apply",
   "secret.put",
   "secret.delete",
+  "secrets.reencrypt",
   "traces.cleanup",
   "user.erase",
 ] as const;

@@ -3,6 +3,7 @@
  * opening is src/secrets/crypto.ts. Nothing else in the worker reads or writes this table.
  */
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import type { AuditInsert } from "./audit-repo";
 import type { Database } from "./client";
 import { type ScriptSecretRow, scriptSecrets } from "./schema";
 
@@ -44,16 +45,31 @@ export async function listSealedSecrets(db: Database, scriptIds: string[]): Prom
 }
 
 /**
+ * The audit row of the change just made in the same batch, inserted only when that statement
+ * changed a row (`changes()`), so a refused write or a delete of nothing records nothing.
+ */
+function auditIfChanged(db: Database, a: AuditInsert) {
+  return db.run(sql`
+    insert into audit_log (id, at, actor, action, target_type, target_id, request_id, before_version, after_version, details)
+    select ${a.id}, ${a.at}, ${a.actor}, ${a.action}, ${a.targetType}, ${a.targetId ?? null}, ${a.requestId},
+           ${a.beforeVersion ?? null}, ${a.afterVersion ?? null}, ${a.details ?? null}
+    where changes() > 0`);
+}
+
+/**
  * Inserts or replaces a secret in one statement that also enforces the per-script count: a new
  * name is only inserted while the script has fewer than `maxPerScript` secrets, so two
- * concurrent writes cannot pass the limit together. Returns null when refused by the limit.
+ * concurrent writes cannot pass the limit together. The audit row lands in the same batch.
+ * Returns null when refused by the limit.
  */
 export async function upsertSecret(
   db: Database,
   w: SecretWrite,
   maxPerScript: number,
+  audit: AuditInsert,
 ): Promise<{ created: boolean; info: SecretInfo } | null> {
-  const rows = await db.all<{ created_at: number; updated_at: number }>(sql`
+  const [upsert] = await db.batch([
+    db.run(sql`
     insert into script_secrets (script_id, name, key_id, iv, ciphertext, created_at, updated_at)
     select ${w.scriptId}, ${w.name}, ${w.keyId}, ${w.iv}, ${w.ciphertext}, ${w.now}, ${w.now}
     where exists (select 1 from script_secrets where script_id = ${w.scriptId} and name = ${w.name})
@@ -61,23 +77,35 @@ export async function upsertSecret(
     on conflict (script_id, name) do update set
       key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
       updated_at = excluded.updated_at
-    returning created_at, updated_at`);
-  const row = rows[0];
+    returning created_at, updated_at`),
+    auditIfChanged(db, audit),
+  ]);
+  const row = upsert.rows[0] as unknown as { created_at: number; updated_at: number } | undefined;
   if (!row) return null;
-  const created = row.created_at === w.now && row.updated_at === w.now;
+  const created = Number(row.created_at) === w.now && Number(row.updated_at) === w.now;
   return {
     created,
-    info: { name: w.name, keyId: w.keyId, createdAt: row.created_at, updatedAt: row.updated_at },
+    info: {
+      name: w.name,
+      keyId: w.keyId,
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+    },
   };
 }
 
-/** Deletes one secret; true when it existed. */
-export async function deleteSecret(db: Database, scriptId: string, name: string): Promise<boolean> {
-  const rows = await db
-    .delete(scriptSecrets)
-    .where(and(eq(scriptSecrets.scriptId, scriptId), eq(scriptSecrets.name, name)))
-    .returning({ name: scriptSecrets.name });
-  return rows.length > 0;
+/** Deletes one secret (and records it in the same batch); true when it existed. */
+export async function deleteSecret(
+  db: Database,
+  scriptId: string,
+  name: string,
+  audit: AuditInsert,
+): Promise<boolean> {
+  const [deleted] = await db.batch([
+    db.run(sql`delete from script_secrets where script_id = ${scriptId} and name = ${name}`),
+    auditIfChanged(db, audit),
+  ]);
+  return deleted.rowsAffected > 0;
 }
 
 /** Rows written under a key other than `currentKeyId` (what a rotation still has to re-encrypt). */

@@ -1,19 +1,22 @@
 /**
- * The script secrets API (admin token for now): `PUT /v1/scripts/{id}/secrets/{name}` (the value
- * is write-only), `GET /v1/scripts/{id}/secrets` (names and times, never values), `DELETE …`, and
- * `POST /v1/secrets/reencrypt` to finish a key rotation. Without a usable SECRETS_KEY every one
+ * The script secrets API: `PUT /v1/scripts/{id}/secrets/{name}` (scope secrets:write; the value
+ * is write-only), `GET /v1/scripts/{id}/secrets` (scripts:read; names and times, never values),
+ * `DELETE …` (secrets:write), and `POST /v1/secrets/reencrypt` (secrets:write) to finish a key
+ * rotation. Every change writes an audit row (names only). Without a usable SECRETS_KEY every one
  * answers 500 (NOT_CONFIGURED, or CONFIG_INVALID naming the problem). An edit drops this
  * isolate's script cache, like a script edit.
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { auditEntry } from "../audit/entry";
+import { auditInsert } from "../db/audit-repo";
 import * as repo from "../db/scripts-repo";
 import * as secretsRepo from "../db/secrets-repo";
 import { ApiError } from "../errors";
-import { requireToken } from "../middleware/auth";
+import { scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { invalidateScriptCaches } from "../pipeline/script-source";
-import { ADMIN_SECURITY, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { ScriptIdParam } from "../schemas/scripts";
 import {
   MAX_SECRETS_PER_SCRIPT,
@@ -49,8 +52,7 @@ async function scriptOr404(db: AppEnv["Variables"]["db"], id: string): Promise<v
   if (!(await repo.getScript(db, id))) throw new ApiError("NOT_FOUND", `No script with id ${id}`);
 }
 
-const guard = [requireToken("ADMIN_TOKEN"), requireKeyring()];
-const base = { tags: ["secrets"], security: ADMIN_SECURITY };
+const base = { tags: ["secrets"] };
 const present = (s: secretsRepo.SecretInfo) => ({
   name: s.name,
   key_id: s.keyId,
@@ -63,7 +65,7 @@ const put = createRoute({
   method: "put",
   path: "/v1/scripts/{id}/secrets/{name}",
   summary: "Set a script secret (encrypted at rest; the value is never answered)",
-  middleware: [...guard, ...jsonObjectBody(64 * 1024)],
+  ...scoped("secrets:write", requireKeyring(), ...jsonObjectBody(64 * 1024)),
   request: { params: SecretParams, body: jsonBody(PutSecretBody) },
   responses: {
     200: jsonResponse(SecretInfoSchema, "Replaced"),
@@ -76,7 +78,7 @@ const list = createRoute({
   method: "get",
   path: "/v1/scripts/{id}/secrets",
   summary: "List a script's secrets: names and times, never values",
-  middleware: guard,
+  ...scoped("scripts:read", requireKeyring()),
   request: { params: ScriptIdParam },
   responses: {
     200: jsonResponse(SecretListSchema, "Secrets by name"),
@@ -88,7 +90,7 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/scripts/{id}/secrets/{name}",
   summary: "Delete a script secret",
-  middleware: guard,
+  ...scoped("secrets:write", requireKeyring()),
   request: { params: SecretParams },
   responses: {
     200: jsonResponse(SecretInfoSchema.pick({ name: true }), "Deleted"),
@@ -100,7 +102,7 @@ const reencrypt = createRoute({
   method: "post",
   path: "/v1/secrets/reencrypt",
   summary: "Re-encrypt rows written under older key ids with the current SECRETS_KEY (rotation)",
-  middleware: guard,
+  ...scoped("secrets:write", requireKeyring()),
   request: { query: ReencryptQuery },
   responses: {
     200: jsonResponse(ReencryptResultSchema, "What was re-encrypted"),
@@ -119,6 +121,12 @@ export function registerSecrets(app: App): void {
       c.var.db,
       { scriptId: id, name, ...sealed, now: Date.now() },
       MAX_SECRETS_PER_SCRIPT,
+      auditEntry(c, {
+        action: "secret.put",
+        targetType: "script",
+        targetId: id,
+        details: { name, key_id: sealed.keyId },
+      }),
     );
     if (!written) {
       throw new ApiError(
@@ -143,7 +151,13 @@ export function registerSecrets(app: App): void {
   app.openapi(remove, async (c) => {
     const { id, name } = c.req.valid("param");
     await scriptOr404(c.var.db, id);
-    if (!(await secretsRepo.deleteSecret(c.var.db, id, name))) {
+    const audit = auditEntry(c, {
+      action: "secret.delete",
+      targetType: "script",
+      targetId: id,
+      details: { name },
+    });
+    if (!(await secretsRepo.deleteSecret(c.var.db, id, name, audit))) {
       throw new ApiError("NOT_FOUND", `Script ${id} has no secret ${name}`);
     }
     invalidateScriptCaches(c.var.config);
@@ -174,11 +188,12 @@ export function registerSecrets(app: App): void {
       }
     }
     if (reencrypted > 0) invalidateScriptCaches(c.var.config);
-    c.var.logger.info("secrets_reencrypted", {
-      key_id: keyring.currentId,
-      reencrypted,
-      failed: failed.length,
-    });
+    const details = { key_id: keyring.currentId, reencrypted, failed: failed.length };
+    await auditInsert(
+      c.var.db,
+      auditEntry(c, { action: "secrets.reencrypt", targetType: "secrets", details }),
+    );
+    c.var.logger.info("secrets_reencrypted", details);
     return c.json({ key_id: keyring.currentId, reencrypted, failed, done: rows.length < limit }, 200);
   });
 }

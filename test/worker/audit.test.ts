@@ -68,6 +68,21 @@ const AUDITED: Record<string, Change> = {
     });
     return { action: "scripts.apply", targetId: id, beforeVersion: 1, afterVersion: 2 };
   },
+  "PUT /v1/scripts/{id}/secrets/{name}": async (t, as, rid) => {
+    const { id } = await createScript(unique("audit"), "return {}");
+    await changeAs(t, as, rid, "PUT", `/v1/scripts/${id}/secrets/API_KEY`, { value: "audited-value" });
+    return { action: "secret.put", targetId: id, beforeVersion: null, afterVersion: null };
+  },
+  "DELETE /v1/scripts/{id}/secrets/{name}": async (t, as, rid) => {
+    const { id } = await createScript(unique("audit"), "return {}");
+    await admin("PUT", `/v1/scripts/${id}/secrets/API_KEY`, { value: "audited-value" });
+    await changeAs(t, as, rid, "DELETE", `/v1/scripts/${id}/secrets/API_KEY`);
+    return { action: "secret.delete", targetId: id, beforeVersion: null, afterVersion: null };
+  },
+  "POST /v1/secrets/reencrypt": async (t, as, rid) => {
+    await changeAs(t, as, rid, "POST", "/v1/secrets/reencrypt");
+    return { action: "secrets.reencrypt", targetId: null, beforeVersion: null, afterVersion: null };
+  },
   "POST /internal/cleanup-traces": async (t, as, rid) => {
     await changeAs(t, as, rid, "POST", "/internal/cleanup-traces");
     return { action: "traces.cleanup", targetId: null, beforeVersion: null, afterVersion: null };

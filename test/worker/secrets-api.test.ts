@@ -1,11 +1,12 @@
 // The script secrets API: write-only values, names and times on read, delete, the limits (30 per
-// script, 4 KiB per value, the name pattern) as 4xx errors naming the field, and the 500s
-// without a usable SECRETS_KEY.
+// script, 4 KiB per value, the name pattern) as 4xx errors naming the field, scopes and audit
+// rows, and the 500s without a usable SECRETS_KEY.
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { scriptSecrets } from "../../src/db/schema";
+import { auditLog, scriptSecrets } from "../../src/db/schema";
 import { ADMIN, admin, call, callWithEnv, createScript, testDb, unique } from "./helpers";
+import { callAs, type TestToken } from "./token-fixtures";
 
 const secretPath = (id: string, name = "") => `/v1/scripts/${id}/secrets${name ? `/${name}` : ""}`;
 const putSecret = (id: string, name: string, value: unknown) => admin("PUT", secretPath(id, name), { value });
@@ -89,18 +90,38 @@ describe("PUT / GET / DELETE /v1/scripts/{id}/secrets", () => {
     expect((await admin("GET", secretPath(id))).body.secrets).toHaveLength(30);
   });
 
-  it("needs the admin token", async () => {
+  it("needs secrets:write to change and scripts:read to list; writes audit rows with names only", async () => {
     const { id } = await createScript(unique("ev"), "return {}");
-    for (const [method, path] of [
-      ["PUT", secretPath(id, "API_KEY")],
-      ["GET", secretPath(id)],
-      ["DELETE", secretPath(id, "API_KEY")],
-      ["POST", "/v1/secrets/reencrypt"],
-    ] as const) {
-      const json = method === "PUT" ? { value: "v-123" } : undefined;
-      const res = await call(method, path, { headers: { authorization: "Bearer test-trigger-token" }, json });
-      expect(res.status).toBe(401);
-    }
+    const writer: TestToken = {
+      name: "secrets-writer",
+      token: "tok-secrets-writer",
+      scopes: ["secrets:write"],
+    };
+    const reader: TestToken = {
+      name: "scripts-reader",
+      token: "tok-scripts-reader",
+      scopes: ["scripts:read"],
+    };
+    const tokens = [writer, reader];
+    const value = `audit-${unique("v")}`;
+    const put = (t: TestToken) =>
+      callAs(tokens, t.token, "PUT", secretPath(id, "API_KEY"), { json: { value } });
+    expect((await put(reader)).status).toBe(403);
+    expect((await callAs(tokens, writer.token, "GET", secretPath(id))).status).toBe(403);
+    expect((await put(writer)).status).toBe(201);
+    expect((await callAs(tokens, reader.token, "GET", secretPath(id))).status).toBe(200);
+    expect((await callAs(tokens, reader.token, "DELETE", secretPath(id, "API_KEY"))).status).toBe(403);
+    expect((await callAs(tokens, writer.token, "DELETE", secretPath(id, "API_KEY"))).status).toBe(200);
+    expect((await callAs(tokens, writer.token, "DELETE", secretPath(id, "API_KEY"))).status).toBe(404);
+
+    const rows = (
+      await testDb().select().from(auditLog).where(eq(auditLog.targetId, id)).orderBy(auditLog.at)
+    ).filter((r) => r.action.startsWith("secret"));
+    expect(rows.map((r) => [r.action, r.actor, JSON.parse(r.details as string).name])).toEqual([
+      ["secret.put", "secrets-writer", "API_KEY"],
+      ["secret.delete", "secrets-writer", "API_KEY"],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(value);
   });
 });
 
