@@ -55,6 +55,9 @@ export default defineConfig({
                 // Script secrets: a test-only key (test/worker/secrets-*.test.ts also run without it).
                 SECRETS_KEY: "3q1OovgX0j1m8nL0pQ6uYh5bq2s3k2VNV1wq8c5v7xM=",
                 SECRETS_KEY_ID: "test1",
+                // The outbound-HTTP test server (test/global-setup.ts), reachable over plain http.
+                TEST_HTTP_URL: inject("httpUrl"),
+                ALLOW_INSECURE_HTTP_HOSTS: "127.0.0.1",
                 // Short retry backoff so fault tests see the whole retry window in well under a second.
                 TRACE_RETRY_DELAYS_MS: "50,100,200",
                 // Queue consumer backoff (s): with max_retries = 20 the window is ~92 s, enough to

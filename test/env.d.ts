@@ -3,6 +3,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     dbUrl: string;
     otlpUrl: string;
+    httpUrl: string;
   }
 }
 
@@ -17,6 +18,7 @@ declare global {
       TRACE_QUEUE: Queue;
       SECRETS_KEY: string;
       SECRETS_KEY_ID: string;
+      TEST_HTTP_URL: string;
     }
   }
 }

@@ -167,7 +167,7 @@ export function registerTriggers(app: App): void {
       userId: userIdOf(context),
       requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
     };
-    const run = runScripts(c.var.config, call, specs);
+    const run = await runScripts(c.var.config, call, specs);
     // The dry run is an admin read: script secrets are scrubbed from its data too (spans already are).
     const answer = { ...presentResult(run), data: scrubSecretValues(specs, run.result.data) };
     return c.json({ ...answer, stored: false as const, spans: run.spans.map(presentSpan) }, 200);

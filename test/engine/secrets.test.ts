@@ -7,15 +7,15 @@ import { shared, spec } from "./helpers";
 
 const KEY = "sk_live_7f3a9c2e51";
 
-function run(scripts: ReturnType<typeof spec>[], context = {}) {
+async function run(scripts: ReturnType<typeof spec>[], context = {}) {
   return shared.run({ triggerEvent: "before_signin", context, scripts });
 }
 
 /** Every stored string of a run, joined (trace row and span rows). */
-const stored = (out: ReturnType<typeof run>) => JSON.stringify([out.trace, out.spans]);
+const stored = (out: Awaited<ReturnType<typeof run>>) => JSON.stringify([out.trace, out.spans]);
 
 describe("secrets in Lua", () => {
-  it("reads secrets.NAME; a missing name is nil; the view is read-only", () => {
+  it("reads secrets.NAME; a missing name is nil; the view is read-only", async () => {
     const s = spec(
       `local ok, err = pcall(function() secrets.API_KEY = "x" end)
        local n = 0
@@ -24,13 +24,13 @@ describe("secrets in Lua", () => {
                          raw = rawget(secrets, "API_KEY") == nil } }`,
       { secrets: { API_KEY: KEY, OTHER: "other-value" } },
     );
-    const { result } = run([s]);
+    const { result } = await run([s]);
     expect(result.errors).toEqual([]);
     expect(result.data).toMatchObject({ len: KEY.length, missing: true, n: 2, raw: true });
     expect(String(result.data.ro)).toMatch(/attempt to modify read-only secrets/);
   });
 
-  it("a script without secrets sees an empty view, never another script's", () => {
+  it("a script without secrets sees an empty view, never another script's", async () => {
     const a = spec("return { data = { a = secrets.API_KEY } }", { secrets: { API_KEY: KEY } });
     const b = spec(
       "local n = 0 for _ in pairs(secrets) do n = n + 1 end return { data = { b = secrets.API_KEY or 'nil', bn = n } }",
@@ -42,19 +42,19 @@ describe("secrets in Lua", () => {
       layerIndex: 1,
       secrets: { API_KEY: "third-value" },
     });
-    const { result } = run([a, b, c]);
+    const { result } = await run([a, b, c]);
     expect(result.data).toEqual({ a: KEY, b: "nil", bn: 0, c: "third-value" });
   });
 
-  it("cannot be replaced for later scripts or runs (fresh _ENV per run)", () => {
+  it("cannot be replaced for later scripts or runs (fresh _ENV per run)", async () => {
     const a = spec("secrets = { API_KEY = 'planted' } _G.secrets = secrets return {}", {
       secrets: { API_KEY: KEY },
     });
     const b = spec("return { data = { b = secrets.API_KEY or 'nil' } }", { parallelIndex: 1 });
-    expect(run([a, b]).result.data).toEqual({ b: "nil" });
+    expect((await run([a, b])).result.data).toEqual({ b: "nil" });
   });
 
-  it("scrubs every secret value from everything stored: output, data, logs, errors, keys", () => {
+  it("scrubs every secret value from everything stored: output, data, logs, errors, keys", async () => {
     const s = spec(
       `log("calling with " .. secrets.API_KEY, { k = secrets.API_KEY })
        print("url", "https://x.test/?k=" .. secrets.URL_KEY)
@@ -65,7 +65,7 @@ describe("secrets in Lua", () => {
       parallelIndex: 1,
       secrets: { API_KEY: KEY },
     });
-    const out = run([s, e], { user: { id: "u1" } });
+    const out = await run([s, e], { user: { id: "u1" } });
     expect(stored(out)).not.toContain(KEY);
     expect(stored(out)).not.toContain("a b&c=d/é");
     expect(stored(out)).not.toContain(encodeURIComponent("a b&c=d/é"));
@@ -79,23 +79,23 @@ describe("secrets in Lua", () => {
     expect(out.spans[1]?.statusMessage).toBe(`line 1: failed with ${REDACTED}`);
   });
 
-  it("scrubs a secret from a blocking reason, in the trace and in the answer", () => {
+  it("scrubs a secret from a blocking reason, in the trace and in the answer", async () => {
     const s = spec(`return { block = true, reason = "key " .. secrets.API_KEY }`, {
       secrets: { API_KEY: KEY },
     });
-    const out = run([s]);
+    const out = await run([s]);
     expect(out.result.blocked_by?.reason).toBe(`key ${REDACTED}`);
     expect(stored(out)).not.toContain(KEY);
   });
 
-  it("a script whose secrets could not be loaded ends as that error under its on_error policy", () => {
+  it("a script whose secrets could not be loaded ends as that error under its on_error policy", async () => {
     const msg = "secret API_KEY could not be decrypted with key id k1 (wrong key for that id, …)";
     const closed = spec("return {}", { loadError: msg, onError: "block" });
-    const out = run([closed]);
+    const out = await run([closed]);
     expect(out.result).toMatchObject({ status: "error", decision: "block" });
     expect(out.result.errors[0]?.message).toBe(msg);
     expect(out.spans[0]?.status).toBe("error");
     const open = spec("return {}", { loadError: msg });
-    expect(run([open]).result).toMatchObject({ status: "success", decision: "allow" });
+    expect((await run([open])).result).toMatchObject({ status: "success", decision: "allow" });
   });
 });
