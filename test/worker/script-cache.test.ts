@@ -35,7 +35,10 @@ describe("script cache", () => {
     ]);
     expect(await fire(event)).toEqual({ v: 1 });
 
-    const edited = await eventually(async () => ((await fire(event)).v === 2 ? Date.now() : undefined), 5000);
-    expect(edited - now).toBeGreaterThanOrEqual(900);
+    // The edit arrives once the TTL has passed. The exact boundary (TTL − 1 ms: still cached; TTL:
+    // stale answer plus one refresh) is held by test/unit/script-cache.test.ts on an injected
+    // clock; a wall-clock bound here flaked on a loaded machine (the load's own duration moves it).
+    const edited = await eventually(async () => (await fire(event)).v === 2, 5000);
+    expect(edited).toBe(true);
   });
 });
