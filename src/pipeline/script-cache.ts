@@ -40,7 +40,8 @@ export class ScriptCache {
   private readonly now: () => number;
 
   constructor(private readonly opts: ScriptCacheOptions) {
-    this.now = opts.now ?? Date.now;
+    // Read at each call (not captured once), so a test can move the clock of a live isolate.
+    this.now = opts.now ?? (() => Date.now());
   }
 
   /**
