@@ -1,5 +1,5 @@
 // Access: bearer tokens per endpoint family, unconfigured secrets, and signed trigger calls.
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { signBody } from "../../src/middleware/signature";
 import { ADMIN, call, callWithEnv, TRIGGER, unique } from "./helpers";
 
@@ -92,7 +92,17 @@ describe("access", () => {
         headers: { ...TRIGGER, "content-type": "application/json", ...headers },
         body,
       });
-    const now = () => String(Math.floor(Date.now() / 1000));
+    // The isolate's clock stands still (Date only): "301 s in the future" stays 301 s however long
+    // the calls take (on the real clock it shrank below 300 s on a loaded machine).
+    const FIXED_S = 1767225600;
+    const now = () => String(FIXED_S);
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(FIXED_S * 1000);
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
     it("accepts a valid signature (also among several, for key rotation)", async () => {
       const ts = now();
