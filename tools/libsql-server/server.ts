@@ -113,6 +113,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       },
     );
   });
+  // Node closes an idle keep-alive socket after 5 s by default; a client (workerd) that reuses
+  // it at that moment gets "Network connection lost". Idle gaps of several seconds happen on a
+  // loaded machine, so idle sockets are kept for a minute (only the client then closes them).
+  server.keepAliveTimeout = 60_000;
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
