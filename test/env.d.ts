@@ -2,6 +2,7 @@
 declare module "vitest" {
   export interface ProvidedContext {
     dbUrl: string;
+    httpUrl: string;
   }
 }
 
@@ -12,6 +13,7 @@ declare global {
       DB_CONTROL_URL: string;
       ADMIN_TOKEN: string;
       TRIGGER_TOKEN: string;
+      TEST_HTTP_URL: string;
     }
   }
 }
