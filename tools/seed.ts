@@ -21,7 +21,16 @@ export interface ManifestEntry {
   parallel_index: number;
   on_error?: "continue" | "block";
   instruction_budget?: number;
+  allowed_hosts?: string[];
+  timeout_ms?: number;
 }
+
+/** Placeholders filled in the example sources when seeding (e.g. the demo reputation API's URL). */
+export interface SeedVars {
+  demoReputationUrl?: string;
+}
+
+const DEMO_URL_PLACEHOLDER = "__DEMO_REPUTATION_URL__";
 
 interface Manifest {
   scripts: ManifestEntry[];
@@ -32,12 +41,16 @@ function readManifest(): Manifest {
   return JSON.parse(readFileSync(fileURLToPath(new URL("manifest.json", EXAMPLES)), "utf8"));
 }
 
-/** The example pipeline's manifest entries with their Lua source. */
-export function readExamples(): (ManifestEntry & { source: string })[] {
-  return readManifest().scripts.map((e) => ({
-    ...e,
-    source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8"),
-  }));
+/**
+ * The example pipeline's manifest entries with their Lua source. Without `vars.demoReputationUrl`
+ * the IP Reputation script keeps its placeholder and never calls out (its static list decides).
+ */
+export function readExamples(vars: SeedVars = {}): (ManifestEntry & { source: string })[] {
+  return readManifest().scripts.map((e) => {
+    const source = readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8");
+    const url = vars.demoReputationUrl;
+    return { ...e, source: url ? source.replaceAll(DEMO_URL_PLACEHOLDER, url) : source };
+  });
 }
 
 /** The manifest's sample contexts: one the example pipeline allows, one it blocks. */
@@ -46,14 +59,14 @@ export function readSampleContexts(): Manifest["sample_contexts"] {
 }
 
 /** Inserts the examples when the database has no scripts; returns how many were inserted. */
-export async function seedExamples(url: string, authToken?: string): Promise<number> {
+export async function seedExamples(url: string, authToken?: string, vars: SeedVars = {}): Promise<number> {
   const client = createClient({ url, authToken: authToken || undefined });
   try {
     const db = drizzle(client);
     const [existing] = await db.select({ n: count() }).from(pipelineScripts);
     if ((existing?.n ?? 0) > 0) return 0;
     const now = Date.now();
-    const examples = readExamples();
+    const examples = readExamples(vars);
     const statements = examples.flatMap((e) => {
       const id = `scr_${randomBytes(8).toString("hex")}`;
       const sha256 = createHash("sha256").update(e.source).digest("hex");
@@ -68,6 +81,8 @@ export async function seedExamples(url: string, authToken?: string): Promise<num
           enabled: true,
           onError: e.on_error ?? "continue",
           instructionBudget: e.instruction_budget ?? 1_000_000,
+          allowedHosts: e.allowed_hosts ?? [],
+          timeoutMs: e.timeout_ms ?? 3000,
           currentVersion: 1,
           createdAt: now,
           updatedAt: now,

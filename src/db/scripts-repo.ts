@@ -29,6 +29,8 @@ export interface NewScript {
   enabled: boolean;
   onError: OnErrorPolicy;
   instructionBudget: number;
+  allowedHosts: string[];
+  timeoutMs: number;
   source: string;
   sha256: string;
   now: number;
@@ -104,6 +106,8 @@ export async function insertScript(db: Database, s: NewScript, audit?: AuditInse
     enabled: s.enabled,
     onError: s.onError,
     instructionBudget: s.instructionBudget,
+    allowedHosts: s.allowedHosts,
+    timeoutMs: s.timeoutMs,
     currentVersion: 1,
     createdAt: s.now,
     updatedAt: s.now,
@@ -125,6 +129,8 @@ export type ScriptChanges = Partial<
     | "enabled"
     | "onError"
     | "instructionBudget"
+    | "allowedHosts"
+    | "timeoutMs"
   >
 >;
 

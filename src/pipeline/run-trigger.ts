@@ -34,11 +34,15 @@ export function toSpec(s: ScriptWithSource): ScriptSpec {
     onError: s.onError,
     instructionBudget: s.instructionBudget,
     source: s.source,
+    allowedHosts: s.allowedHosts,
+    timeoutMs: s.timeoutMs,
   };
 }
 
 /** The ports of a live run: the worker's fetch and the system clock. */
 export const LIVE_PORTS: EnginePorts = { http: workerHttpPort, clock: systemClock };
+/** The dry run's `http: "off"`: every http.fetch fails at once. */
+export const HTTP_OFF: EnginePorts = { http: null, clock: systemClock };
 
 export interface TriggerCall {
   event: string;

@@ -14,6 +14,8 @@ export function presentScript(s: ScriptWithSource) {
     enabled: s.enabled,
     on_error: s.onError,
     instruction_budget: s.instructionBudget,
+    allowed_hosts: s.allowedHosts,
+    timeout_ms: s.timeoutMs,
     current_version: s.currentVersion,
     source: s.source,
     sha256: s.sha256,

@@ -174,6 +174,8 @@ export function registerScripts(app: App): void {
           enabled: body.enabled,
           onError: body.on_error,
           instructionBudget: body.instruction_budget,
+          allowedHosts: body.allowed_hosts,
+          timeoutMs: body.timeout_ms,
           source: body.source,
           sha256: await sha256Hex(body.source),
           now,
@@ -213,6 +215,8 @@ export function registerScripts(app: App): void {
       enabled: body.enabled,
       onError: body.on_error,
       instructionBudget: body.instruction_budget,
+      allowedHosts: body.allowed_hosts,
+      timeoutMs: body.timeout_ms,
     };
     for (const key of Object.keys(changes) as (keyof repo.ScriptChanges)[]) {
       if (changes[key] === undefined) delete changes[key];

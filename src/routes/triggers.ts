@@ -14,7 +14,7 @@ import { ApiError } from "../errors";
 import { requireScope, scopeDoc, scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
-import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
+import { HTTP_OFF, LIVE_PORTS, runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
 import { EVENT_NAME_PATTERN, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
@@ -146,6 +146,8 @@ export function registerTriggers(app: App): void {
         onError: d.on_error,
         instructionBudget: d.instruction_budget,
         source: d.source,
+        allowedHosts: d.allowed_hosts,
+        timeoutMs: d.timeout_ms,
       };
     });
     const replaced = new Set(drafts.map((d) => d.id));
@@ -159,7 +161,8 @@ export function registerTriggers(app: App): void {
       userId: userIdOf(context),
       requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
     };
-    const run = await runScripts(c.var.config, call, [...saved, ...drafts]);
+    const ports = body.http === "off" ? HTTP_OFF : LIVE_PORTS;
+    const run = await runScripts(c.var.config, call, [...saved, ...drafts], [], ports);
     return c.json({ ...presentResult(run), stored: false as const, spans: run.spans.map(presentSpan) }, 200);
   });
 
