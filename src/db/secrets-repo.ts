@@ -5,7 +5,7 @@
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { AuditInsert } from "./audit-repo";
 import type { Database } from "./client";
-import { type ScriptSecretRow, scriptSecrets } from "./schema";
+import { pipelineScripts, type ScriptSecretRow, scriptSecrets } from "./schema";
 
 /** What the API lists: names and times, never the ciphertext. */
 export type SecretInfo = Pick<ScriptSecretRow, "name" | "keyId" | "createdAt" | "updatedAt">;
@@ -42,6 +42,16 @@ export async function listSealedSecrets(db: Database, scriptIds: string[]): Prom
     rows.push(...(await db.select().from(scriptSecrets).where(inArray(scriptSecrets.scriptId, page))));
   }
   return rows;
+}
+
+/** Every row of every enabled script, in one query (the script cache loads it next to the scripts). */
+export async function listEnabledSealedSecrets(db: Database): Promise<ScriptSecretRow[]> {
+  const rows = await db
+    .select({ secret: scriptSecrets })
+    .from(scriptSecrets)
+    .innerJoin(pipelineScripts, eq(pipelineScripts.id, scriptSecrets.scriptId))
+    .where(eq(pipelineScripts.enabled, true));
+  return rows.map((r) => r.secret);
 }
 
 /**

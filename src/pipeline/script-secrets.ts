@@ -6,6 +6,7 @@
  * on_error policy, and logs one value-free line.
  */
 import type { Database } from "../db/client";
+import type { ScriptSecretRow } from "../db/schema";
 import { listSealedSecrets } from "../db/secrets-repo";
 import { Redactor } from "../engine";
 import type { JsonObject, ScriptSpec } from "../engine/types";
@@ -29,16 +30,18 @@ export async function attachSecrets<S extends { id: string }>(
   config: Config,
   scripts: S[],
   logger: Logger,
+  preloaded?: Promise<ScriptSecretRow[]>,
 ): Promise<(S & WithSecrets)[]> {
   const keyring = await getKeyring(config);
   if (!keyring.ok) {
     if (keyring.code === "CONFIG_INVALID") logger.error("secrets_key_invalid", { message: keyring.message });
     if (keyring.code === "NOT_CONFIGURED") return scripts;
   }
-  const rows = await listSealedSecrets(
-    db,
-    scripts.map((s) => s.id),
-  );
+  const rows = await (preloaded ??
+    listSealedSecrets(
+      db,
+      scripts.map((s) => s.id),
+    ));
   if (rows.length === 0) return scripts;
   const found = new Map<string, { secrets: Record<string, string>; error?: string }>();
   for (const row of rows) {

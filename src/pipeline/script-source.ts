@@ -5,6 +5,7 @@
  */
 import { createDatabase } from "../db/client";
 import { listEnabledScripts, type ScriptWithSource } from "../db/scripts-repo";
+import { listEnabledSealedSecrets } from "../db/secrets-repo";
 import type { Config } from "../env";
 import { createLogger } from "../lib/log";
 import { keyringTag } from "../secrets/keyring";
@@ -25,7 +26,10 @@ export function getScriptCache(config: Config): ScriptCache<CachedScript> {
     cache = new ScriptCache<CachedScript>({
       load: async () => {
         const db = createDatabase(config);
-        return attachSecrets(db, config, await listEnabledScripts(db), logger);
+        // Both reads in parallel: a load costs one round trip, as before secrets.
+        const secrets = config.SECRETS_KEY ? listEnabledSealedSecrets(db) : Promise.resolve([]);
+        secrets.catch(() => {}); // awaited below; a failure surfaces there
+        return attachSecrets(db, config, await listEnabledScripts(db), logger, secrets);
       },
       onRefreshError: (err) => logger.warn("script_refresh_failed", { message: (err as Error).message }),
     });
