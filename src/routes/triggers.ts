@@ -38,6 +38,8 @@ const triggerMiddleware = [requireScope("trigger"), ...jsonObjectBody(MAX_CONTEX
 /**
  * Documented like every route, but served without the generic JSON validator: the body is read,
  * capped and parsed once by jsonObjectBody, and the engine checks the context as it converts it.
+ * Registered with `registerPath`, so it carries no `middleware` key (that key would be copied into
+ * the document verbatim and make it invalid OpenAPI).
  */
 const trigger = createRoute({
   method: "post",
