@@ -1,12 +1,15 @@
 /**
  * Builds the stored rows of one pipeline run: a `TraceRow` (the trigger's own span, id =
  * `rootSpanId`) and one `SpanRow` per script (parent = the root span), exactly the insert types
- * of src/db/schema.ts. Everything stored is redacted, then capped (see redact.ts).
+ * of src/db/schema.ts. Everything stored is redacted, then capped (see redact.ts). The rows are
+ * in the compact stored shape (see stored-trace.ts): the context once per trace, `prev` once per
+ * layer, no per-span `input`.
  */
 import type { SpanRow, TraceRow } from "../db/schema";
 import { newSpanId, newTraceId } from "./ids";
 import type { ScriptRecord } from "./pipeline";
 import { capJson, capValue, type Redactor } from "./redact";
+import { layerPrevOf } from "./stored-trace";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";
 
 export interface TraceInput {
@@ -47,9 +50,7 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
   const traceId = newTraceId();
   const rootSpanId = newSpanId();
   const storedCtx = redactor.value(input.context);
-  const spans = input.records.map((record) =>
-    spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes),
-  );
+  const spans = input.records.map((record) => spanRow(record, traceId, rootSpanId, redactor, maxFieldBytes));
   const endedAt = Math.max(input.startedAt, Date.now());
   const message = traceMessage(input.result);
   const trace: TraceRow = {
@@ -65,6 +66,7 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
     userId: input.userId,
     requestIp: input.requestIp,
     contextSnapshot: capJson(storedCtx, maxFieldBytes),
+    layerPrev: capJson(redactor.value(layerPrevOf(input.records)), maxFieldBytes),
     resultData: capJson(redactor.value(input.result.data), maxFieldBytes),
     createdAt: input.startedAt,
   };
@@ -75,25 +77,22 @@ function spanRow(
   record: ScriptRecord,
   traceId: string,
   parentSpanId: string,
-  storedCtx: JsonValue,
   redactor: Redactor,
   maxFieldBytes: number,
 ): SpanRow {
   const { spec, run } = record;
   const startedAt = run ? run.startedAt : (record.skippedAt ?? Date.now());
   const durationMs = run ? run.durationMs : 0;
-  // Budget shares keep the attributes JSON within maxFieldBytes (metadata is small).
+  // Budget shares keep the attributes JSON within maxFieldBytes (metadata is small). Stored
+  // compact: no input (rebuilt from the trace), no script_version, on_error, instruction_budget or
+  // instructions (columns), no empty logs.
   const part = Math.max(256, maxFieldBytes - 512);
   const attributes: Record<string, JsonValue> = {
-    script_version: spec.version,
-    on_error: spec.onError,
-    instruction_budget: spec.instructionBudget,
-    instructions: run ? run.instructions : 0,
-    input: capValue(redactor.value({ ctx: storedCtx, prev: record.prev }), Math.floor(part * 0.4)),
-    output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.3)),
-    logs: capValue(run ? redactor.value(run.logs) : [], Math.floor(part * 0.3)),
-    logs_dropped: run ? run.logsDropped : 0,
+    output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.5)),
   };
+  if (run && run.logs.length > 0)
+    attributes.logs = capValue(redactor.value(run.logs), Math.floor(part * 0.5));
+  if (run && run.logsDropped > 0) attributes.logs_dropped = run.logsDropped;
   if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
   return {
     id: newSpanId(),
@@ -110,6 +109,9 @@ function spanRow(
     startedAt,
     endedAt: startedAt + Math.round(durationMs),
     durationMs,
+    onError: spec.onError,
+    instructionBudget: spec.instructionBudget,
+    instructions: run ? run.instructions : 0,
     attributes: capJson(attributes, maxFieldBytes),
     createdAt: startedAt,
   };
