@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { EngineInputError, type JsonObject, type RunOutput, ScriptEngine, type ScriptSpec } from "../src/engine";
-import { presentResult, presentSpan } from "../src/routes/trigger-presenter";
+import { presentResult, presentSpans } from "../src/routes/trigger-presenter";
 import { CliError } from "./errors";
 import type { ScriptTree } from "./tree";
 
@@ -39,7 +39,7 @@ export function runOnce(engine: ScriptEngine, tree: ScriptTree, trigger: string,
 
 /** The answer with its spans, shaped like `POST /v1/triggers/{event}/dry-run`. */
 export function presentRun(run: RunOutput) {
-  return { ...presentResult(run), spans: run.spans.map(presentSpan) };
+  return { ...presentResult(run), spans: presentSpans(run.trace, run.spans) };
 }
 
 const Case = z
