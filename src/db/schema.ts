@@ -4,7 +4,9 @@
  * - `pipeline_traces`: one row per trigger call (an OpenTelemetry trace; id = 32 lowercase hex).
  * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex).
  * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
- * - `pipeline_script_versions`: immutable source versions, so an old trace can show the code that ran.
+ * - `pipeline_script_versions`: immutable versions (source and run settings: on_error,
+ *   instruction_budget, mode), so an old trace can show the code that ran and a rollback can
+ *   restore it.
  * - `script_secrets`: per-script secrets, AES-GCM ciphertext only (see src/secrets/crypto.ts).
  *
  * Indexes are named for the reads and the retention cleanup that use them; spans are deleted
@@ -30,11 +32,14 @@ export const SPAN_STATUSES = ["success", "blocked", "error", "skipped"] as const
 export const SPAN_KINDS = ["INTERNAL", "SERVER"] as const;
 export const DECISIONS = ["allow", "block"] as const;
 export const ON_ERROR_POLICIES = ["continue", "block"] as const;
+/** `enforce`: the script's answer counts; `shadow`: it runs and is recorded, never changes the answer. */
+export const SCRIPT_MODES = ["enforce", "shadow"] as const;
 
 export type TraceStatus = (typeof TRACE_STATUSES)[number];
 export type SpanStatus = (typeof SPAN_STATUSES)[number];
 export type Decision = (typeof DECISIONS)[number];
 export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
+export type ScriptMode = (typeof SCRIPT_MODES)[number];
 
 export const pipelineTraces = sqliteTable(
   "pipeline_traces",
@@ -118,6 +123,7 @@ export const pipelineScripts = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
     instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
+    mode: text("mode", { enum: SCRIPT_MODES }).notNull().default("enforce"),
     currentVersion: integer("current_version").notNull(),
     createdAt: integer("created_at").notNull().default(nowMs),
     updatedAt: integer("updated_at").notNull().default(nowMs),
@@ -142,6 +148,10 @@ export const pipelineScriptVersions = sqliteTable(
     version: integer("version").notNull(),
     source: text("source").notNull(),
     sha256: text("sha256").notNull(),
+    /** The run settings this version was saved with (a rollback restores them with the source). */
+    onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
+    instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
+    mode: text("mode", { enum: SCRIPT_MODES }).notNull().default("enforce"),
     createdAt: integer("created_at").notNull().default(nowMs),
   },
   (t) => [

@@ -103,9 +103,17 @@ export async function applyScriptPlan(
       const version = u.source ? row.currentVersion + 1 : row.currentVersion;
       if (u.source) {
         const src = u.source;
-        await tx
-          .insert(pipelineScriptVersions)
-          .values({ scriptId: u.id, version, source: src.source, sha256: src.sha256, createdAt: now });
+        // A version keeps the run settings in force when it was made (a rollback restores them).
+        await tx.insert(pipelineScriptVersions).values({
+          scriptId: u.id,
+          version,
+          source: src.source,
+          sha256: src.sha256,
+          onError: u.changes.onError ?? row.onError,
+          instructionBudget: u.changes.instructionBudget ?? row.instructionBudget,
+          mode: u.changes.mode ?? row.mode,
+          createdAt: now,
+        });
       }
       const enabled = u.changes.enabled ?? row.enabled;
       await step(`update.${i}`, () =>

@@ -9,6 +9,7 @@ import {
   type OnErrorPolicy,
   pipelineScripts,
   pipelineScriptVersions,
+  type ScriptMode,
   type ScriptRow,
   type ScriptVersionRow,
 } from "./schema";
@@ -29,6 +30,7 @@ export interface NewScript {
   enabled: boolean;
   onError: OnErrorPolicy;
   instructionBudget: number;
+  mode: ScriptMode;
   source: string;
   sha256: string;
   now: number;
@@ -116,11 +118,21 @@ export function newScriptRows(s: NewScript) {
       enabled: s.enabled,
       onError: s.onError,
       instructionBudget: s.instructionBudget,
+      mode: s.mode,
       currentVersion: 1,
       createdAt: s.now,
       updatedAt: s.now,
     },
-    version: { scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now },
+    version: {
+      scriptId: s.id,
+      version: 1,
+      source: s.source,
+      sha256: s.sha256,
+      onError: s.onError,
+      instructionBudget: s.instructionBudget,
+      mode: s.mode,
+      createdAt: s.now,
+    },
   };
 }
 
@@ -143,6 +155,7 @@ export type ScriptChanges = Partial<
     | "enabled"
     | "onError"
     | "instructionBudget"
+    | "mode"
   >
 >;
 

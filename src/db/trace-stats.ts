@@ -4,7 +4,7 @@
  * one snapshot). The trace read walks `trace_trigger_started_idx` (with a trigger) or
  * `trace_started_at_idx`; spans come from `span_trace_order_idx`. The work is bounded by the caps.
  */
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { SpanStatRow, TraceStatRow } from "../stats/aggregate";
 import type { Database } from "./client";
 import { pipelineSpans, pipelineTraces } from "./schema";
@@ -59,6 +59,8 @@ export function statsStatements(
       scriptId: pipelineSpans.scriptId,
       status: pipelineSpans.status,
       durationMs: pipelineSpans.durationMs,
+      // Set on shadow runs only: what the script would have done (pass, block, error).
+      shadowOutcome: sql<string | null>`json_extract(${pipelineSpans.attributes}, '$.shadow_outcome')`,
     })
     .from(window)
     .innerJoin(pipelineSpans, eq(pipelineSpans.traceId, window.id))

@@ -95,6 +95,12 @@ function spanRow(
     logs_dropped: run ? run.logsDropped : 0,
   };
   if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
+  if (spec.mode === "shadow") attributes.shadow = true;
+  if (record.shadow) {
+    attributes.shadow_outcome = record.shadow.outcome;
+    attributes.would_block = record.shadow.outcome === "block";
+    attributes.would_error = record.shadow.outcome === "error";
+  }
   return {
     id: newSpanId(),
     traceId,

@@ -35,6 +35,7 @@ export function toSpec(s: ScriptWithSource & WithSecrets): ScriptSpec {
     parallelIndex: s.parallelIndex,
     onError: s.onError,
     instructionBudget: s.instructionBudget,
+    mode: s.mode,
     source: s.source,
   };
 }

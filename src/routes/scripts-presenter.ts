@@ -14,6 +14,7 @@ export function presentScript(s: ScriptWithSource) {
     enabled: s.enabled,
     on_error: s.onError,
     instruction_budget: s.instructionBudget,
+    mode: s.mode,
     current_version: s.currentVersion,
     source: s.source,
     sha256: s.sha256,
@@ -27,6 +28,9 @@ export function presentVersion(v: ScriptVersionRow, withSource: boolean) {
     script_id: v.scriptId,
     version: v.version,
     sha256: v.sha256,
+    on_error: v.onError,
+    instruction_budget: v.instructionBudget,
+    mode: v.mode,
     created_at: v.createdAt,
     ...(withSource ? { source: v.source } : {}),
   };

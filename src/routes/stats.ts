@@ -46,7 +46,15 @@ const StatsSchema = z
     }),
     triggers: z.array(z.object({ ...outcomeFields, ...durationFields })),
     scripts: z.array(
-      z.object({ script_id: z.string(), ...outcomeFields, skipped: z.number().int(), ...durationFields }),
+      z.object({
+        script_id: z.string(),
+        ...outcomeFields,
+        skipped: z.number().int(),
+        shadow_runs: z.number().int().openapi({ description: "Runs in shadow mode (counted as success)" }),
+        would_block: z.number().int().openapi({ description: "Shadow runs that would have blocked" }),
+        would_error: z.number().int().openapi({ description: "Shadow runs that failed (never enforced)" }),
+        ...durationFields,
+      }),
     ),
   })
   .openapi("Stats");

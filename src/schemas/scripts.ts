@@ -15,6 +15,8 @@ const source = z
     `must be at most ${MAX_SOURCE_BYTES} bytes`,
   );
 const name = z.string().trim().min(1, "must not be empty").max(100);
+/** `enforce` (default): the script's answer counts; `shadow`: recorded, never changes the answer. */
+export const ScriptModeSchema = z.enum(["enforce", "shadow"]);
 
 export const CreateScriptBody = z
   .object({
@@ -26,6 +28,7 @@ export const CreateScriptBody = z
     enabled: z.boolean().default(true),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: budget.default(DEFAULT_INSTRUCTION_BUDGET),
+    mode: ScriptModeSchema.default("enforce"),
     source: source.openapi({
       example: 'if ctx.country == "KP" then return { block = true, reason = "country" } end',
     }),
@@ -43,6 +46,7 @@ export const UpdateScriptFields = z.object({
   enabled: z.boolean().optional(),
   on_error: z.enum(["continue", "block"]).optional(),
   instruction_budget: budget.optional(),
+  mode: ScriptModeSchema.optional(),
   source: source.optional(),
 });
 
@@ -82,6 +86,7 @@ export const ScriptSchema = z
     enabled: z.boolean(),
     on_error: z.enum(["continue", "block"]),
     instruction_budget: z.number().int(),
+    mode: ScriptModeSchema,
     current_version: z.number().int(),
     source: z.string(),
     sha256: z.string(),
@@ -95,10 +100,25 @@ export const ScriptVersionSchema = z
     script_id: z.string(),
     version: z.number().int(),
     sha256: z.string(),
+    on_error: z.enum(["continue", "block"]).openapi({ description: "Settings when this version was made" }),
+    instruction_budget: z.number().int(),
+    mode: ScriptModeSchema,
     created_at: z.number().int(),
     source: z.string().optional(),
   })
   .openapi("ScriptVersion");
+
+export const RollbackBody = z
+  .object({ version: z.number().int().min(1) })
+  .strict()
+  .openapi("Rollback");
+
+export const RollbackResult = ScriptSchema.extend({
+  rolled_back_from: z
+    .number()
+    .int()
+    .openapi({ description: "The version whose source and settings were copied" }),
+}).openapi("RollbackResult");
 
 export const ScriptIdParam = z.object({ id: ScriptId.openapi({ param: { name: "id", in: "path" } }) });
 

@@ -1,7 +1,7 @@
 /** Request and response schemas of the trigger endpoints and the dry run. */
 import { z } from "@hono/zod-openapi";
 import { EventName, ScriptId } from "./common";
-import { MAX_SOURCE_BYTES } from "./scripts";
+import { MAX_SOURCE_BYTES, ScriptModeSchema } from "./scripts";
 
 export const MAX_CONTEXT_BYTES = 64 * 1024;
 
@@ -39,9 +39,11 @@ export const DraftScript = z
     source: z.string().min(1).max(MAX_SOURCE_BYTES),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+    mode: ScriptModeSchema.default("enforce"),
   })
   .strict()
   .openapi("DraftScript");
+export type DraftScriptInput = z.infer<typeof DraftScript>;
 
 export const DryRunBody = z
   .object({
@@ -71,6 +73,7 @@ export const TriggerSummary = z
             on_error: z.enum(["continue", "block"]),
             current_version: z.number().int(),
             instruction_budget: z.number().int(),
+            mode: ScriptModeSchema,
           }),
         ),
       }),

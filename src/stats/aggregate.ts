@@ -32,6 +32,8 @@ export interface SpanStatRow {
   scriptId: string;
   status: string;
   durationMs: number;
+  /** A shadow run's would-be outcome ("pass", "block", "error"); null/absent otherwise. */
+  shadowOutcome?: string | null;
 }
 
 export interface TriggerStats extends DurationSummary {
@@ -45,10 +47,15 @@ export interface TriggerStats extends DurationSummary {
 export interface ScriptStats extends TriggerStats {
   script_id: string;
   skipped: number;
+  /** Runs in shadow mode, and how many of them would have blocked or failed (never enforced). */
+  shadow_runs: number;
+  would_block: number;
+  would_error: number;
 }
 
 interface Acc {
   counts: Record<string, number>;
+  shadow: Record<string, number>;
   durations: number[];
 }
 
@@ -62,10 +69,12 @@ function accumulate<R extends { status: string; durationMs: number }>(
     const key = keyOf(row);
     let g = groups.get(key);
     if (!g) {
-      g = { counts: {}, durations: [], first: row };
+      g = { counts: {}, shadow: {}, durations: [], first: row };
       groups.set(key, g);
     }
     g.counts[row.status] = (g.counts[row.status] ?? 0) + 1;
+    const shadow = (row as { shadowOutcome?: string | null }).shadowOutcome;
+    if (shadow) g.shadow[shadow] = (g.shadow[shadow] ?? 0) + 1;
     if (timed(row)) g.durations.push(row.durationMs);
   }
   return groups;
@@ -111,6 +120,9 @@ export function scriptStats(rows: SpanStatRow[]): ScriptStats[] {
       blocked: count(g, "blocked"),
       errors: count(g, "error"),
       skipped: count(g, "skipped"),
+      shadow_runs: Object.values(g.shadow).reduce((a, b) => a + b, 0),
+      would_block: g.shadow.block ?? 0,
+      would_error: g.shadow.error ?? 0,
       ...durations(g.durations),
     }))
     .sort((a, b) => a.trigger_event.localeCompare(b.trigger_event) || a.script_id.localeCompare(b.script_id));
