@@ -26,6 +26,9 @@ export interface BenchConfig {
   queryCalls: number;
   /** Row 5: `batch_size` of the cleanup endpoint (undefined: the worker's default). */
   cleanupBatch: number | undefined;
+  /** Row 7: recorded traces backtested (limit) and traces per chunk. */
+  backtestLimit: number;
+  backtestChunk: number;
   /** Where the report goes. */
   out: string;
 }
@@ -57,6 +60,8 @@ export function readConfig(): BenchConfig {
     spansPerTrace: num("BENCH_SPANS_PER_TRACE", 10),
     queryCalls: num("BENCH_QUERY_CALLS", q(200, 20)),
     cleanupBatch,
+    backtestLimit: num("BENCH_BACKTEST_LIMIT", q(10_000, 1_000)),
+    backtestChunk: num("BENCH_BACKTEST_CHUNK", 200),
     out: process.env.BENCH_OUT || (quick ? join(tmpdir(), "hookline-bench-quick.md") : "bench/RESULTS.md"),
   };
 }

@@ -3,6 +3,7 @@
  * then each row with its method and numbers. Pure: takes results, returns Markdown.
  */
 import { cpus, release, totalmem } from "node:os";
+import { type BacktestBenchResult, backtestSection } from "./backtest-report";
 import type { BulkSeedResult } from "./bulk-seed";
 import type { CleanupRun } from "./cleanup";
 import type { BenchConfig } from "./config";
@@ -28,6 +29,7 @@ export interface BenchResults {
   bulk: BulkSeedResult;
   list: ListResult[];
   cleanup: CleanupRun;
+  backtest: BacktestBenchResult;
 }
 
 const ms = (x: number) => fmt(x, 2);
@@ -71,6 +73,7 @@ function summary(r: BenchResults): string {
       .join(" vs ")} | — |`,
     `| 5 | cleanup of ${int(c.before.expiredSpans)} expired spans | all expired gone, unexpired untouched | ${fmt(c.seconds, 1)} s, ${int(c.rowsPerSecond)} rows/s, ${c.batches} batches; expired left ${c.after.expiredTraces}/${c.after.expiredSpans}; unexpired ${c.before.liveTraces}→${c.after.liveTraces} traces, ${c.before.liveSpans}→${c.after.liveSpans} spans | ${verdict(untouched && c.done && c.after.expiredTraces === 0 && c.after.expiredSpans === 0)} |`,
     `| 6 | GET /v1/traces p50 (ms) at ${int(r.bulk.spans)} spans | (none) | ${list} | — |`,
+    `| 7 | backtest: recorded traces re-run per second (chunk ${r.backtest.chunkSize}) | (none); vs row 3 | ${fmt(r.backtest.tracesPerSecond, 0)} traces/s (${r.backtest.traces} traces, ${r.backtest.chunks} chunks) = ${fmt(r.backtest.tracesPerSecond / r.load.callsPerSecond, 2)} × row 3's live calls/s | — |`,
   ].join("\n");
 }
 
@@ -209,5 +212,7 @@ ${engineTable(r.engine)}
 ${bulkAndCleanupSection(r.bulk, r.cleanup)}
 
 ${listSection(r.list, r.bulk)}
+
+${backtestSection(r.backtest, r.load.callsPerSecond)}
 `;
 }

@@ -6,6 +6,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { BACKTEST_CHUNK_INSTRUCTIONS } from "../src/pipeline/backtest";
+import { measureBacktest } from "./backtest";
 import { bulkSeed } from "./bulk-seed";
 import { runCleanup } from "./cleanup";
 import { networkRetries } from "./client";
@@ -109,6 +111,21 @@ async function main(): Promise<void> {
   );
 
   log(
+    `row 7: backtest of the recorded traces (limit ${config.backtestLimit}, chunk ${config.backtestChunk})`,
+  );
+  const backtest = await measureBacktest(
+    s.on.url,
+    config.backtestLimit,
+    config.backtestChunk,
+    BACKTEST_CHUNK_INSTRUCTIONS,
+    abort.signal,
+  );
+  check();
+  log(
+    `  ${backtest.traces} traces in ${fmt(backtest.seconds, 1)} s: ${fmt(backtest.tracesPerSecond, 0)} traces/s`,
+  );
+
+  log(
     `bulk seed: ${config.bulkExpiredTraces} expired + ${config.bulkLiveTraces} unexpired traces × ${config.spansPerTrace} spans`,
   );
   const now = Date.now();
@@ -163,6 +180,7 @@ async function main(): Promise<void> {
     bulk,
     list,
     cleanup,
+    backtest,
   };
   writeFileSync(config.out, `${renderReport(results, notesFor(results))}\n${delivery}`);
   log(`wrote ${config.out}`);
