@@ -1,11 +1,11 @@
-/** Row 7's section of bench/RESULTS.md (backtest throughput); see bench/backtest.ts. */
+/** Row 9's section of bench/RESULTS.md (backtest throughput); see bench/backtest.ts. */
 import type { BacktestBenchResult } from "./backtest";
 import { fmt, int } from "./stats";
 
 export type { BacktestBenchResult };
 
 export function backtestSection(b: BacktestBenchResult, liveCallsPerSecond: number): string {
-  return `## 7. Backtest throughput
+  return `## 9. Backtest throughput
 
 Method: bench/backtest.ts — after rows 1–3, \`POST /v1/triggers/before_signin/backtest\` with one
 draft (layer 0) over the recorded traces (limit ${int(b.limit)}, \`chunk_size\` ${b.chunkSize}), chunk after

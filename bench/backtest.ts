@@ -1,5 +1,5 @@
 /**
- * Row 7: backtest throughput. After rows 1–3 the database holds a few thousand traces recorded by
+ * Row 9: backtest throughput. After rows 1–3 the database holds a few thousand traces recorded by
  * the real worker through the example pipeline (9 scripts in 3 layers). This row backtests a
  * draft over them through `POST /v1/triggers/before_signin/backtest`, chunk after chunk with the
  * cursor until `done`, and reports recorded traces re-run per second (client wall time over all
@@ -25,6 +25,10 @@ export interface BacktestBenchResult {
   flips: number;
   unreadable: number;
 }
+
+/** The worker's BACKTEST_CHUNK_INSTRUCTIONS (src/pipeline/backtest.ts; not imported: the bench
+ * typechecks as Node code, and that module pulls in the Workers-typed pipeline). */
+export const CHUNK_INSTRUCTION_CAP = 20_000_000;
 
 const DRAFT = {
   name: "Bench draft",

@@ -26,7 +26,7 @@ export interface BenchConfig {
   queryCalls: number;
   /** Row 5: `batch_size` of the cleanup endpoint (undefined: the worker's default). */
   cleanupBatch: number | undefined;
-  /** Row 7: recorded traces backtested (limit) and traces per chunk. */
+  /** Row 9: recorded traces backtested (limit) and traces per chunk. */
   backtestLimit: number;
   backtestChunk: number;
   /** Where the report goes. */

@@ -73,7 +73,7 @@ function summary(r: BenchResults): string {
       .join(" vs ")} | — |`,
     `| 5 | cleanup of ${int(c.before.expiredSpans)} expired spans | all expired gone, unexpired untouched | ${fmt(c.seconds, 1)} s, ${int(c.rowsPerSecond)} rows/s, ${c.batches} batches; expired left ${c.after.expiredTraces}/${c.after.expiredSpans}; unexpired ${c.before.liveTraces}→${c.after.liveTraces} traces, ${c.before.liveSpans}→${c.after.liveSpans} spans | ${verdict(untouched && c.done && c.after.expiredTraces === 0 && c.after.expiredSpans === 0)} |`,
     `| 6 | GET /v1/traces p50 (ms) at ${int(r.bulk.spans)} spans | (none) | ${list} | — |`,
-    `| 7 | backtest: recorded traces re-run per second (chunk ${r.backtest.chunkSize}) | (none); vs row 3 | ${fmt(r.backtest.tracesPerSecond, 0)} traces/s (${r.backtest.traces} traces, ${r.backtest.chunks} chunks) = ${fmt(r.backtest.tracesPerSecond / r.load.callsPerSecond, 2)} × row 3's live calls/s | — |`,
+    `| 9 | backtest: recorded traces re-run per second (chunk ${r.backtest.chunkSize}) | (none); vs row 3 | ${fmt(r.backtest.tracesPerSecond, 0)} traces/s (${r.backtest.traces} traces, ${r.backtest.chunks} chunks) = ${fmt(r.backtest.tracesPerSecond / r.load.callsPerSecond, 2)} × row 3's live calls/s | — |`,
   ].join("\n");
 }
 

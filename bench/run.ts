@@ -6,8 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { BACKTEST_CHUNK_INSTRUCTIONS } from "../src/pipeline/backtest";
-import { measureBacktest } from "./backtest";
+import { CHUNK_INSTRUCTION_CAP, measureBacktest } from "./backtest";
 import { bulkSeed } from "./bulk-seed";
 import { runCleanup } from "./cleanup";
 import { networkRetries } from "./client";
@@ -111,13 +110,13 @@ async function main(): Promise<void> {
   );
 
   log(
-    `row 7: backtest of the recorded traces (limit ${config.backtestLimit}, chunk ${config.backtestChunk})`,
+    `row 9: backtest of the recorded traces (limit ${config.backtestLimit}, chunk ${config.backtestChunk})`,
   );
   const backtest = await measureBacktest(
     s.on.url,
     config.backtestLimit,
     config.backtestChunk,
-    BACKTEST_CHUNK_INSTRUCTIONS,
+    CHUNK_INSTRUCTION_CAP,
     abort.signal,
   );
   check();
