@@ -19,6 +19,17 @@ function percentDecoded(value: string): string {
   }
 }
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list, items trimmed (then mapped), empty items dropped. */
+const commaList = (map: (item: string) => string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((item) => map(item.trim()))
+        .filter(Boolean),
+    );
 
 /** Every binding Hookline reads. Secrets are optional here; endpoints that need one refuse without it. */
 export const EnvSchema = z.object({
@@ -57,17 +68,7 @@ export const EnvSchema = z.object({
   TRACING: onOff.default("on"),
   TRACE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   /** Extra key names to redact in stored traces, comma-separated (added to the built-in list). */
-  REDACT_KEYS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(",")
-            .map((k) => k.trim())
-            .filter(Boolean)
-        : [],
-    ),
+  REDACT_KEYS: commaList((k) => k),
   /** Backoff before each retry of a failed trace flush, in ms, comma-separated. */
   TRACE_RETRY_DELAYS_MS: z
     .string()
@@ -122,6 +123,12 @@ export const EnvSchema = z.object({
     .optional(),
   /** Reported as the OTLP resource attribute `faas.name`. */
   WORKER_NAME: z.string().min(1).max(200).default("hookline"),
+  /** Hosts scripts may reach over plain http:// (comma-separated; e.g. 127.0.0.1 for local dev). */
+  ALLOW_INSECURE_HTTP_HOSTS: commaList((h) => h.toLowerCase()),
+  /** Deadline of a whole trigger call while its scripts wait on http.fetch, in ms. */
+  TRIGGER_DEADLINE_MS: intFrom(100, 30_000).default(5000),
+  /** Outbound requests (redirect hops included) one trigger call may make (Workers: 50 subrequests on Free). */
+  TRIGGER_MAX_FETCHES: intFrom(0, 1000).default(40),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -24,7 +24,9 @@
  *
  * Other work that is linear inside one instruction without allocating (string compare and hash,
  * utf8, tonumber, many results, table library loops) is charged to `steps` too.
- * The edits themselves live in tools/fengari-patch/ (memory.mjs, patterns.mjs, linear.mjs).
+ * Scripts run as Lua threads; threads.mjs fixes fengari's save of 'allowhook' in a yieldable
+ * pcall (else a caught budget error turned the count hook off for good).
+ * The edits themselves live in tools/fengari-patch/ (memory.mjs, patterns.mjs, linear.mjs, threads.mjs).
  *
  * Each edit checks that fengari's original text is present exactly once before replacing it;
  * an edit that is already applied is skipped. Exits 1 if fengari is not the text it expects.
@@ -38,6 +40,7 @@ import { dirname, join, resolve } from "node:path";
 import { LINEAR_EDITS } from "./fengari-patch/linear.mjs";
 import { MEMORY_EDITS } from "./fengari-patch/memory.mjs";
 import { PATTERN_EDITS } from "./fengari-patch/patterns.mjs";
+import { THREAD_EDITS } from "./fengari-patch/threads.mjs";
 
 const require = createRequire(import.meta.url);
 const checkOnly = process.argv.includes("--check");
@@ -45,7 +48,7 @@ const dirArg = process.argv.indexOf("--dir");
 const root =
   dirArg >= 0 ? resolve(process.argv[dirArg + 1] ?? ".") : dirname(require.resolve("fengari/package.json"));
 
-const EDITS = [...MEMORY_EDITS, ...PATTERN_EDITS, ...LINEAR_EDITS];
+const EDITS = [...MEMORY_EDITS, ...PATTERN_EDITS, ...LINEAR_EDITS, ...THREAD_EDITS];
 
 const count = (text, part) => text.split(part).length - 1;
 

@@ -2,7 +2,8 @@
  * The Turso (libSQL) schema, in drizzle. One unit of time everywhere: Unix milliseconds.
  *
  * - `pipeline_traces`: one row per trigger call (an OpenTelemetry trace; id = 32 lowercase hex).
- * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex).
+ * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex), and
+ *   one CLIENT row per outbound HTTP call of a script (its parent is the script's span).
  * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
  * - `pipeline_script_versions`: immutable source versions, so an old trace can show the code that ran.
  *
@@ -26,7 +27,7 @@ const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
 export const TRACE_STATUSES = ["success", "blocked", "error"] as const;
 export const SPAN_STATUSES = ["success", "blocked", "error", "skipped"] as const;
-export const SPAN_KINDS = ["INTERNAL", "SERVER"] as const;
+export const SPAN_KINDS = ["INTERNAL", "SERVER", "CLIENT"] as const;
 export const DECISIONS = ["allow", "block"] as const;
 export const ON_ERROR_POLICIES = ["continue", "block"] as const;
 
@@ -98,7 +99,7 @@ export const pipelineSpans = sqliteTable(
       sql`length(${t.id}) = 16 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '0000000000000000'`,
     ),
     check("pipeline_spans_status", sql`${t.status} in ('success', 'blocked', 'error', 'skipped')`),
-    check("pipeline_spans_kind", sql`${t.kind} in ('INTERNAL', 'SERVER')`),
+    check("pipeline_spans_kind", sql`${t.kind} in ('INTERNAL', 'SERVER', 'CLIENT')`),
     index("span_trace_order_idx").on(t.traceId, t.layerIndex, t.parallelIndex),
     index("span_started_at_idx").on(t.startedAt),
     index("span_script_started_idx").on(t.scriptId, t.startedAt),
@@ -117,6 +118,10 @@ export const pipelineScripts = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
     instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
+    /** Hosts http.fetch may reach: a JSON array of `host` / `*.domain` entries; `[]` = no network. */
+    allowedHosts: text("allowed_hosts", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Deadline of one run while it waits on I/O, in ms. */
+    timeoutMs: integer("timeout_ms").notNull().default(3000),
     currentVersion: integer("current_version").notNull(),
     createdAt: integer("created_at").notNull().default(nowMs),
     updatedAt: integer("updated_at").notNull().default(nowMs),
@@ -125,6 +130,7 @@ export const pipelineScripts = sqliteTable(
     check("pipeline_scripts_on_error", sql`${t.onError} in ('continue', 'block')`),
     check("pipeline_scripts_slot", sql`${t.layerIndex} >= 0 and ${t.parallelIndex} >= 0`),
     check("pipeline_scripts_budget", sql`${t.instructionBudget} > 0`),
+    check("pipeline_scripts_timeout", sql`${t.timeoutMs} between 1 and 30000`),
     index("script_trigger_idx").on(t.triggerEvent, t.enabled, t.layerIndex, t.parallelIndex),
     uniqueIndex("script_enabled_slot_uq")
       .on(t.triggerEvent, t.layerIndex, t.parallelIndex)

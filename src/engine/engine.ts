@@ -1,14 +1,18 @@
 /**
  * ScriptEngine: the engine's front door. One per isolate (module scope in the worker): it owns
- * the Lua runtime and the compile cache, runs a trigger's scripts through the executor and
- * returns the answer plus the trace rows to store. Pure: no I/O, no Hono, no drizzle.
+ * the Lua runtime and the compile cache, runs a trigger's scripts through the executor (the
+ * scripts of a layer concurrently, each in its own Lua thread) and returns the answer plus the
+ * trace rows to store. Pure: I/O only through the ports of the input (ports.ts).
  */
 
 import { CompileCache, cacheKey } from "./compile-cache";
 import { readReturn } from "./contract";
+import { ScriptDriver, type TriggerRun } from "./driver";
+import { HTTP_DEFAULTS, TriggerHttp } from "./http-call";
 import { ConversionError, pushJsonView } from "./json-lua";
 import { contractLimits, readReturnLimits } from "./limits";
 import { executePipeline } from "./pipeline";
+import { offlinePorts } from "./ports";
 import { Redactor } from "./redact";
 import { type CompileResult, LuaRuntime } from "./runtime";
 import { buildTrace } from "./trace";
@@ -29,11 +33,15 @@ export class EngineInputError extends Error {}
 export type CompiledScript = CompileResult;
 
 const DEFAULT_MAX_FIELD_BYTES = 16 * 1024;
+/** Outbound requests per trigger call: 50 Workers subrequests minus the script load, trace writes, a queue send. */
+export const DEFAULT_MAX_FETCHES_PER_TRIGGER = 40;
+export const DEFAULT_TRIGGER_DEADLINE_MS = 5000;
 
 export class ScriptEngine {
   private readonly opts: Required<EngineOptions>;
   private readonly runtime: LuaRuntime;
   private readonly cache: CompileCache;
+  private readonly driver: ScriptDriver;
 
   constructor(opts: EngineOptions = {}) {
     this.opts = contractLimits(opts);
@@ -43,6 +51,7 @@ export class ScriptEngine {
       maxDepth: this.opts.maxDepth,
     });
     this.cache = new CompileCache(this.runtime, this.opts.cacheSize);
+    this.driver = new ScriptDriver(this.runtime, this.opts);
   }
 
   /** Compiles a script once per (id, version) — or (id, source) for drafts — and caches it. */
@@ -59,10 +68,12 @@ export class ScriptEngine {
   }
 
   /**
-   * Runs a trigger's scripts and builds the trace. Synchronous (fengari is).
+   * Runs a trigger's scripts and builds the trace. Calls of one isolate may interleave: every
+   * run has its own thread, `_ENV`, budgets, meters and logs.
    * @throws EngineInputError when the context is not a JSON object within the depth limit.
    */
-  run(input: RunInput): RunOutput {
+  async run(input: RunInput): Promise<RunOutput> {
+    const ports = input.ports ?? offlinePorts;
     const startedAt = Date.now();
     const t0 = performance.now();
     const L = this.runtime.L;
@@ -79,19 +90,31 @@ export class ScriptEngine {
       if (err instanceof ConversionError) throw new EngineInputError(`context: ${err.message}`);
       throw err;
     }
+    const deadlineMs = input.triggerDeadlineMs ?? DEFAULT_TRIGGER_DEADLINE_MS;
+    const trigger: TriggerRun = {
+      http: new TriggerHttp(
+        ports.http,
+        ports.clock,
+        input.maxFetchesPerTrigger ?? DEFAULT_MAX_FETCHES_PER_TRIGGER,
+        input.insecureHttpHosts ?? [],
+        HTTP_DEFAULTS,
+      ),
+      deadlineAt: ports.clock.now() + deadlineMs,
+      deadlineMs,
+    };
     let prevRef = -1;
     let prevFor: JsonObject | null = null;
     try {
-      const runScript = (spec: ScriptSpec, prev: JsonObject): ScriptRun => {
+      const runScript = (spec: ScriptSpec, prev: JsonObject): Promise<ScriptRun> => {
         if (prev !== prevFor) {
           if (prevRef !== -1) this.runtime.release(prevRef);
           pushJsonView(L, prev, "prev", this.opts.maxDepth + 1);
           prevRef = this.runtime.ref();
           prevFor = prev;
         }
-        return this.runOne(spec, ctxRef, prevRef);
+        return this.runOne(spec, ctxRef, prevRef, trigger);
       };
-      const { result, records } = executePipeline(input.scripts, runScript, input.extraErrors ?? []);
+      const { result, records } = await executePipeline(input.scripts, runScript, input.extraErrors ?? []);
       const { trace, spans } = buildTrace({
         triggerEvent: input.triggerEvent,
         context,
@@ -108,42 +131,45 @@ export class ScriptEngine {
     } finally {
       this.runtime.release(ctxRef);
       if (prevRef !== -1) this.runtime.release(prevRef);
-      this.runtime.reset();
     }
   }
 
-  private runOne(spec: ScriptSpec, ctxRef: number, prevRef: number): ScriptRun {
+  private async runOne(spec: ScriptSpec, ctxRef: number, prevRef: number, trigger: TriggerRun) {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const done = (
-      partial: Omit<ScriptRun, "startedAt" | "durationMs" | "logs" | "logsDropped">,
-    ): ScriptRun => {
-      const { logs, dropped } = this.runtime.takeLogs();
-      return { ...partial, logs, logsDropped: dropped, startedAt, durationMs: performance.now() - t0 };
-    };
     const compiled = this.compile(spec);
     if (!compiled.ok) {
-      const message = `compile error: ${compiled.message}`;
-      return done({
-        outcome: { kind: "error", message, line: compiled.line },
+      return {
+        outcome: { kind: "error", message: `compile error: ${compiled.message}`, line: compiled.line },
         output: null,
         instructions: 0,
-      });
+        logs: [],
+        logsDropped: 0,
+        calls: [],
+        startedAt,
+        durationMs: performance.now() - t0,
+      } satisfies ScriptRun;
     }
-    const call = this.runtime.call(compiled.ref, ctxRef, prevRef, {
-      instructionBudget: spec.instructionBudget,
-      memoryLimitBytes: this.opts.memoryLimitBytes,
-    });
-    if (!call.ok) {
-      return done({
-        outcome: { kind: "error", message: call.message, line: call.line },
-        output: null,
-        instructions: call.instructions,
-      });
+    const ended = await this.driver.drive(spec, compiled.ref, { ctxRef, prevRef }, trigger);
+    const { run, step, calls } = ended;
+    let outcome: ScriptRun["outcome"];
+    let output: ScriptRun["output"] = null;
+    if (step.status === "ok") {
+      ({ outcome, output } = readReturn(run.thread, 1, readReturnLimits(this.opts)));
+    } else {
+      outcome = { kind: "error", message: step.message, line: step.line };
     }
-    const { outcome, output } = readReturn(this.runtime.L, 1, readReturnLimits(this.opts));
-    this.runtime.reset();
-    return done({ outcome, output, instructions: call.instructions });
+    this.runtime.finish(run, step.status === "ok");
+    return {
+      outcome,
+      output,
+      instructions: step.instructions,
+      logs: run.logs,
+      logsDropped: run.logsDropped,
+      calls,
+      startedAt,
+      durationMs: Math.max(performance.now() - t0, ended.waitedMs),
+    } satisfies ScriptRun;
   }
 }
 

@@ -2,7 +2,9 @@
  * The executor: runs scripts layer by layer and decides allow/block (decision table in
  * docs/scripts.md). Lua-free: it takes a `runScript` callback, so it is tested with fakes too.
  *
- * - Layers run in ascending `layerIndex`; inside a layer, ascending `parallelIndex`.
+ * - Layers run in ascending `layerIndex`. The scripts of a layer are all started at once and run
+ *   concurrently (a script waiting on I/O lets the others run); the layer ends when all have.
+ * - Results are taken in ascending `parallelIndex` whatever the finishing order.
  * - Every script of a layer sees the same `prev` (the data merged from earlier layers); their
  *   `data` deep-merge in order (see merge.ts).
  * - A block, or an error of an `onError: "block"` script, lets the rest of its layer run;
@@ -24,7 +26,7 @@ export interface ScriptRecord {
   skippedAt: number | null;
 }
 
-export type RunScript = (spec: ScriptSpec, prev: JsonObject) => ScriptRun;
+export type RunScript = (spec: ScriptSpec, prev: JsonObject) => Promise<ScriptRun>;
 
 /** Formats a script error as stored and answered: `line 3: message` or `message`. */
 export function errorMessage(message: string, line: number | null): string {
@@ -49,11 +51,12 @@ export function groupLayers(scripts: ScriptSpec[]): ScriptSpec[][] {
  * Runs the pipeline.
  * @param extraErrors errors found before the run; listed first, they never change the decision.
  */
-export function executePipeline(
+export async function executePipeline(
   scripts: ScriptSpec[],
   runScript: RunScript,
   extraErrors: PipelineError[] = [],
-): { result: PipelineResult; records: ScriptRecord[] } {
+  now: () => number = Date.now,
+): Promise<{ result: PipelineResult; records: ScriptRecord[] }> {
   const records: ScriptRecord[] = [];
   const errors: PipelineError[] = [...extraErrors];
   let data: JsonObject = {};
@@ -70,15 +73,17 @@ export function executePipeline(
           statusMessage: stopReason,
           prev: data,
           run: null,
-          skippedAt: Date.now(),
+          skippedAt: now(),
         });
       }
       continue;
     }
     const prev = data;
     let next = prev;
-    for (const spec of layer) {
-      const run = runScript(spec, prev);
+    const runs = await Promise.all(layer.map((spec) => runScript(spec, prev)));
+    for (let i = 0; i < layer.length; i++) {
+      const spec = layer[i] as ScriptSpec;
+      const run = runs[i] as ScriptRun;
       const { outcome } = run;
       if (outcome.kind === "error") {
         const error = {

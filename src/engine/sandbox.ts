@@ -3,7 +3,7 @@
  * what each script run sees instead of them.
  *
  * Scripts never see a master table. They see read-only views (see json-lua.ts) of `string`,
- * `table`, `math`, `utf8`, `os` (time/date/clock only) and `json` (array marker), `log`/`print` (captured on the span), plus a fresh
+ * `table`, `math`, `utf8`, `os` (time/date/clock only), `json` (array marker) and `http` (fetch, see runtime.ts), `log`/`print` (captured on the span), plus a fresh
  * `_ENV` per run whose protected metatable falls back to the shared base functions. Removed:
  * load, loadstring, dofile, loadfile, require, collectgarbage, rawset, io,
  * debug, package, coroutine, string.dump, math.randomseed (it reseeds every script's random),
@@ -41,6 +41,8 @@ export interface SandboxHost {
   log(L: LuaState): number;
   /** Charges `n` VM instructions for work a library function does in one call. */
   chargeInstructions(L: LuaState, n: number): void;
+  /** `http.fetch(url, opts)`: yields the calling thread until the call completes. */
+  fetch(L: LuaState): number;
 }
 
 /** Registry references to what each run needs. */
@@ -120,6 +122,12 @@ export function createSandbox(host: SandboxHost): Sandbox {
   lua.lua_pushjsclosure(L, jsonArray, 1);
   lua.lua_setfield(L, json, "array");
   addView(L, base, json, "json");
+
+  lua.lua_createtable(L, 0, 1);
+  const http = lua.lua_gettop(L);
+  lua.lua_pushjsfunction(L, (S) => host.fetch(S));
+  lua.lua_setfield(L, http, "fetch");
+  addView(L, base, http, "http");
 
   lua.lua_createtable(L, 0, 2); // env metatable
   lua.lua_pushvalue(L, base);

@@ -1,10 +1,12 @@
 /**
  * Builds the stored rows of one pipeline run: a `TraceRow` (the trigger's own span, id =
- * `rootSpanId`) and one `SpanRow` per script (parent = the root span), exactly the insert types
- * of src/db/schema.ts. Everything stored is redacted, then capped (see redact.ts).
+ * `rootSpanId`), one `SpanRow` per script (parent = the root span) and one CLIENT `SpanRow` per
+ * http.fetch call (parent = its script's span; OpenTelemetry HTTP attributes, no bodies), exactly
+ * the insert types of src/db/schema.ts. Everything stored is redacted, then capped (redact.ts).
  */
 import type { SpanRow, TraceRow } from "../db/schema";
 import { newSpanId, newTraceId } from "./ids";
+import type { HttpCallRecord } from "./http-call";
 import type { ScriptRecord } from "./pipeline";
 import { capJson, capValue, type Redactor } from "./redact";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";
@@ -47,9 +49,12 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
   const traceId = newTraceId();
   const rootSpanId = newSpanId();
   const storedCtx = redactor.value(input.context);
-  const spans = input.records.map((record) =>
-    spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes),
-  );
+  const spans: SpanRow[] = [];
+  for (const record of input.records) {
+    const span = spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes);
+    spans.push(span);
+    for (const call of record.run?.calls ?? []) spans.push(clientSpan(call, span, redactor));
+  }
   const endedAt = Math.max(input.startedAt, Date.now());
   const message = traceMessage(input.result);
   const trace: TraceRow = {
@@ -95,6 +100,7 @@ function spanRow(
     logs_dropped: run ? run.logsDropped : 0,
   };
   if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
+  if (run?.calls.length) attributes.http_calls = run.calls.length;
   return {
     id: newSpanId(),
     traceId,
@@ -111,6 +117,38 @@ function spanRow(
     endedAt: startedAt + Math.round(durationMs),
     durationMs,
     attributes: capJson(attributes, maxFieldBytes),
+    createdAt: startedAt,
+  };
+}
+
+/** The CLIENT span of one http.fetch call, a child of its script's span. */
+function clientSpan(call: HttpCallRecord, parent: SpanRow, redactor: Redactor): SpanRow {
+  const attributes: Record<string, JsonValue> = {
+    "http.request.method": call.method,
+    "url.full": redactor.text(call.url),
+    "server.address": call.host,
+    "http.response.status_code": call.status,
+    "http.response.body.size": call.responseBytes,
+  };
+  if (call.errorType !== null) attributes["error.type"] = call.errorType;
+  if (call.redirects) attributes["http.request.resend_count"] = call.redirects;
+  const startedAt = Math.floor(call.startedAt);
+  return {
+    id: newSpanId(),
+    traceId: parent.traceId,
+    parentSpanId: parent.id,
+    name: `${call.method} ${call.host}`.trim(),
+    kind: "CLIENT",
+    scriptId: parent.scriptId,
+    scriptVersion: parent.scriptVersion,
+    layerIndex: parent.layerIndex,
+    parallelIndex: parent.parallelIndex,
+    status: call.error === null ? "success" : "error",
+    statusMessage: clip(call.error === null ? null : redactor.text(call.error)),
+    startedAt,
+    endedAt: startedAt + Math.round(call.durationMs),
+    durationMs: call.durationMs,
+    attributes: JSON.stringify(attributes),
     createdAt: startedAt,
   };
 }

@@ -3,6 +3,8 @@
  * the pipeline result and the engine's options. No runtime code lives here.
  */
 import type { Decision, OnErrorPolicy, SpanRow, TraceRow, TraceStatus } from "../db/schema";
+import type { HttpCallRecord } from "./http-call";
+import type { EnginePorts } from "./ports";
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -22,6 +24,10 @@ export interface ScriptSpec {
   /** VM instructions this script may execute per run (default 1,000,000 in the schema). */
   instructionBudget: number;
   source: string;
+  /** Hosts `http.fetch` may reach (`api.example.com`, `*.example.com`); empty or absent: none. */
+  allowedHosts?: readonly string[];
+  /** Deadline of one run while it waits on I/O, in ms (default 3,000). */
+  timeoutMs?: number;
 }
 
 /** What `checkSource` answers: ok, or the first compile error with its line. */
@@ -65,6 +71,8 @@ export interface ScriptRun {
   instructions: number;
   startedAt: number;
   durationMs: number;
+  /** Its http.fetch calls, each a CLIENT child span (at most maxCallsPerRun + 1 kept). */
+  calls: HttpCallRecord[];
 }
 
 /** Limits and knobs of a ScriptEngine; every field has a default. */
@@ -96,6 +104,14 @@ export interface RunInput {
   maxFieldBytes?: number;
   /** Errors found before the run (e.g. a script whose source could not be loaded). */
   extraErrors?: PipelineError[];
+  /** I/O for scripts (ports.ts); absent: no network (every http.fetch fails), system clock. */
+  ports?: EnginePorts;
+  /** Hosts plain http:// may reach (ALLOW_INSECURE_HTTP_HOSTS). */
+  insecureHttpHosts?: readonly string[];
+  /** Outbound requests the whole call may make, redirect hops included (default 40). */
+  maxFetchesPerTrigger?: number;
+  /** Deadline of the whole call while scripts wait on I/O, in ms (default 5,000). */
+  triggerDeadlineMs?: number;
 }
 
 export interface RunOutput {

@@ -4,12 +4,13 @@
  * writer inside waitUntil. The database is never on the answer's path once the cache is warm.
  */
 import type { ScriptWithSource } from "../db/scripts-repo";
-import { EngineInputError, ScriptEngine } from "../engine";
+import { type EnginePorts, EngineInputError, ScriptEngine, systemClock } from "../engine";
 import type { JsonObject, PipelineError, RunOutput, ScriptSpec } from "../engine/types";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
 import { rootMessage } from "../lib/db-errors";
 import { getTraceWriter } from "../tracing/registry";
+import { workerHttpPort } from "./http-port";
 import { getScriptCache } from "./script-source";
 import { shouldStoreTrace } from "./trigger-input";
 
@@ -36,6 +37,9 @@ export function toSpec(s: ScriptWithSource): ScriptSpec {
   };
 }
 
+/** The ports of a live run: the worker's fetch and the system clock. */
+export const LIVE_PORTS: EnginePorts = { http: workerHttpPort, clock: systemClock };
+
 export interface TriggerCall {
   event: string;
   context: JsonObject;
@@ -47,14 +51,15 @@ export interface TriggerCall {
  * Runs scripts through the engine with the configured redaction and field cap.
  * @throws ApiError VALIDATION_FAILED (field `context`) when the context cannot be given to Lua
  */
-export function runScripts(
+export async function runScripts(
   config: Config,
   call: TriggerCall,
   scripts: ScriptSpec[],
   extraErrors: PipelineError[] = [],
-): RunOutput {
+  ports: EnginePorts = LIVE_PORTS,
+): Promise<RunOutput> {
   try {
-    return runEngine(config, call, scripts, extraErrors);
+    return await runEngine(config, call, scripts, extraErrors, ports);
   } catch (err) {
     if (err instanceof EngineInputError)
       throw new ApiError("VALIDATION_FAILED", err.message, { field: "context" });
@@ -67,7 +72,8 @@ function runEngine(
   call: TriggerCall,
   scripts: ScriptSpec[],
   extraErrors: PipelineError[],
-): RunOutput {
+  ports: EnginePorts,
+): Promise<RunOutput> {
   return getEngine().run({
     triggerEvent: call.event,
     context: call.context,
@@ -77,6 +83,10 @@ function runEngine(
     redactKeys: config.REDACT_KEYS,
     maxFieldBytes: config.TRACE_MAX_FIELD_BYTES,
     extraErrors,
+    ports,
+    insecureHttpHosts: config.ALLOW_INSECURE_HTTP_HOSTS,
+    triggerDeadlineMs: config.TRIGGER_DEADLINE_MS,
+    maxFetchesPerTrigger: config.TRIGGER_MAX_FETCHES,
   });
 }
 
@@ -103,10 +113,10 @@ export async function runTrigger(
   }
   let output: RunOutput;
   if (scripts) {
-    output = runScripts(config, call, scripts.map(toSpec));
+    output = await runScripts(config, call, scripts.map(toSpec));
   } else {
     const reason = `scripts could not be loaded (${rootMessage(loadError)}); FAIL_MODE=${config.FAIL_MODE}`;
-    output = runScripts(config, call, [], [{ script_id: null, name: "hookline", message: reason }]);
+    output = await runScripts(config, call, [], [{ script_id: null, name: "hookline", message: reason }]);
     const decision = config.FAIL_MODE === "open" ? "allow" : "block";
     output.result = { ...output.result, status: "error", decision };
     output.trace = { ...output.trace, status: "error", decision, statusMessage: reason };

@@ -159,7 +159,7 @@ export function registerTriggers(app: App): void {
       userId: userIdOf(context),
       requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
     };
-    const run = runScripts(c.var.config, call, [...saved, ...drafts]);
+    const run = await runScripts(c.var.config, call, [...saved, ...drafts]);
     return c.json({ ...presentResult(run), stored: false as const, spans: run.spans.map(presentSpan) }, 200);
   });
 

@@ -3,7 +3,7 @@
  * OTLP export), path ids, and the response bodies (they also feed `GET /openapi.json`).
  */
 import { z } from "@hono/zod-openapi";
-import { SPAN_STATUSES, TRACE_STATUSES } from "../db/schema";
+import { SPAN_KINDS, SPAN_STATUSES, TRACE_STATUSES } from "../db/schema";
 import { cursorParam, instantParam, limitParam, traceIdParam } from "../lib/time-params";
 import { EventName, ScriptId } from "./common";
 
@@ -65,7 +65,7 @@ export const SpanSchema = z
     id: z.string().openapi({ example: "53995c3f42cd8ad8" }),
     parent_span_id: z.string().nullable(),
     name: z.string(),
-    kind: z.enum(["INTERNAL", "SERVER"]),
+    kind: z.enum(SPAN_KINDS).openapi({ description: "INTERNAL: a script run; CLIENT: one http.fetch call (its parent is the script span)" }),
     script_id: z.string(),
     script_version: z.number().int().nullable(),
     layer_index: z.number().int(),

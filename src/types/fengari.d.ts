@@ -38,6 +38,18 @@ declare module "fengari" {
     LUA_REGISTRYINDEX: number;
     LUA_RIDX_GLOBALS: number;
     LUA_MASKCOUNT: number;
+    LUA_YIELD: number;
+    lua_newthread(L: LuaState): LuaState;
+    lua_resume(L: LuaState, from: LuaState | null, nargs: number): number;
+    lua_isyieldable(L: LuaState): boolean;
+    lua_isstring(L: LuaState, idx: number): boolean;
+    lua_yieldk(
+      L: LuaState,
+      nresults: number,
+      ctx: number,
+      k: ((L: LuaState, status: number, ctx: number) => number) | null,
+    ): number;
+    lua_xmove(from: LuaState, to: LuaState, n: number): void;
     LUA_TNONE: number;
     LUA_TNIL: number;
     LUA_TBOOLEAN: number;

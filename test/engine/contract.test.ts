@@ -4,7 +4,7 @@ import { checkSource } from "../../src/engine";
 import { dataOf, errorOf, runOne } from "./helpers";
 
 describe("return shapes", () => {
-  it("nothing, nil and {} pass", () => {
+  it("nothing, nil and {} pass", async () => {
     for (const src of [
       "",
       "return",
@@ -13,23 +13,23 @@ describe("return shapes", () => {
       "return { data = {} }",
       "return { block = false }",
     ]) {
-      const { result } = runOne(src);
+      const { result } = await runOne(src);
       expect(result, src).toMatchObject({ status: "success", decision: "allow", data: {}, errors: [] });
     }
   });
-  it("data is merged into the result", () => {
-    expect(dataOf("return { data = { a = 1, b = { c = 'x' } } }")).toEqual({ a: 1, b: { c: "x" } });
+  it("data is merged into the result", async () => {
+    expect(await dataOf("return { data = { a = 1, b = { c = 'x' } } }")).toEqual({ a: 1, b: { c: "x" } });
   });
-  it("block with a reason blocks", () => {
-    const { result, span } = runOne("return { block = true, reason = 'nope' }");
+  it("block with a reason blocks", async () => {
+    const { result, span } = await runOne("return { block = true, reason = 'nope' }");
     expect(result.status).toBe("blocked");
     expect(result.decision).toBe("block");
     expect(result.blocked_by?.reason).toBe("nope");
     expect(span.status).toBe("blocked");
     expect(span.statusMessage).toBe("nope");
   });
-  it("block without a reason gets the default reason", () => {
-    expect(runOne("return { block = true }").result.blocked_by?.reason).toBe("blocked");
+  it("block without a reason gets the default reason", async () => {
+    expect((await runOne("return { block = true }")).result.blocked_by?.reason).toBe("blocked");
   });
 });
 
@@ -49,27 +49,27 @@ describe("wrong shapes are script errors naming the problem", () => {
     ["return function() end", /cannot convert a function/],
   ];
   for (const [src, pattern] of cases) {
-    it(src, () => {
-      const { result, span } = runOne(src);
+    it(src, async () => {
+      const { result, span } = await runOne(src);
       expect(span.status).toBe("error");
       expect(result.errors[0]?.message).toMatch(pattern);
       expect(result.status).toBe("success"); // fail-open by default
     });
   }
-  it("runtime errors carry the line", () => {
-    expect(errorOf("local a = 1\nlocal b = nil\nreturn b.x")).toMatch(
+  it("runtime errors carry the line", async () => {
+    expect(await errorOf("local a = 1\nlocal b = nil\nreturn b.x")).toMatch(
       /^line 3: attempt to index a nil value/,
     );
-    expect(errorOf("error('custom failure')")).toBe("line 1: custom failure");
-    expect(errorOf("error({ code = 1 })")).toBe("error (error value is a table)");
+    expect(await errorOf("error('custom failure')")).toBe("line 1: custom failure");
+    expect(await errorOf("error({ code = 1 })")).toBe("error (error value is a table)");
   });
 });
 
 describe("checkSource", () => {
-  it("accepts valid source", () => {
+  it("accepts valid source", async () => {
     expect(checkSource("return { data = { ok = true } }")).toEqual({ ok: true });
   });
-  it("gives line and message of a compile error", () => {
+  it("gives line and message of a compile error", async () => {
     expect(checkSource("local a = 1\nlocal b = 2\nx x")).toEqual({
       ok: false,
       line: 3,
@@ -86,7 +86,7 @@ describe("checkSource", () => {
       message: "',' expected near 'do'",
     });
   });
-  it("rejects bytecode and oversized source", () => {
+  it("rejects bytecode and oversized source", async () => {
     const r = checkSource("\x1bLua");
     expect(r.ok).toBe(false);
     expect(checkSource("x".repeat(70_000))).toMatchObject({

@@ -7,14 +7,14 @@ describe("example pipeline", () => {
   const engine = new ScriptEngine();
   const scripts = exampleScripts();
 
-  it("is 3 layers x 3 scripts that all compile", () => {
+  it("is 3 layers x 3 scripts that all compile", async () => {
     expect(scripts).toHaveLength(9);
     expect(new Set(scripts.map((s) => s.layerIndex))).toEqual(new Set([0, 1, 2]));
     for (const s of scripts) expect(checkSource(s.source), s.name).toEqual({ ok: true });
   });
 
-  it("allows a known device from a good address", () => {
-    const { result, spans } = engine.run({
+  it("allows a known device from a good address", async () => {
+    const { result, spans } = await engine.run({
       triggerEvent: "before_signin",
       context: manifest.sample_contexts.allowed,
       scripts,
@@ -30,8 +30,8 @@ describe("example pipeline", () => {
     expect(spans.every((s) => s.status === "success")).toBe(true);
   });
 
-  it("blocks a risky sign-in in layer 2 using prev.risk", () => {
-    const { result, spans } = engine.run({
+  it("blocks a risky sign-in in layer 2 using prev.risk", async () => {
+    const { result, spans } = await engine.run({
       triggerEvent: "before_signin",
       context: manifest.sample_contexts.blocked,
       scripts,
@@ -58,12 +58,12 @@ describe("example pipeline", () => {
     ]);
   });
 
-  it("blocks in layer 0 (geo) and skips every later layer", () => {
+  it("blocks in layer 0 (geo) and skips every later layer", async () => {
     const ctx = {
       ...manifest.sample_contexts.allowed,
       request: { ...manifest.sample_contexts.allowed.request, country: "KP" },
     };
-    const { result, spans } = engine.run({ triggerEvent: "before_signin", context: ctx, scripts });
+    const { result, spans } = await engine.run({ triggerEvent: "before_signin", context: ctx, scripts });
     expect(result.blocked_by?.name).toBe("Geo Blocker");
     expect(spans.filter((s) => s.status === "skipped")).toHaveLength(6);
   });

@@ -24,27 +24,27 @@ export function spec(source: string, over: Partial<ScriptSpec> = {}): ScriptSpec
 export const shared = new ScriptEngine();
 
 /** Runs one script on the shared engine (or `engine`) and returns the run plus its span. */
-export function runOne(
+export async function runOne(
   source: string,
   context: JsonObject = {},
   engine = shared,
   over: Partial<ScriptSpec> = {},
 ) {
-  const out = engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source, over)] });
+  const out = await engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source, over)] });
   const span = out.spans[0];
   if (!span) throw new Error("no span");
   return { ...out, span, attrs: JSON.parse(span.attributes as string) };
 }
 
 /** The error message of a single-script run ("" when it did not fail). */
-export function errorOf(source: string, context: JsonObject = {}, engine = shared): string {
-  const { result } = runOne(source, context, engine);
+export async function errorOf(source: string, context: JsonObject = {}, engine = shared): Promise<string> {
+  const { result } = await runOne(source, context, engine);
   return result.errors[0]?.message ?? "";
 }
 
 /** The merged data of a single-script run (throws if it failed). */
-export function dataOf(source: string, context: JsonObject = {}): JsonObject {
-  const { result } = runOne(source, context);
+export async function dataOf(source: string, context: JsonObject = {}): Promise<JsonObject> {
+  const { result } = await runOne(source, context);
   if (result.errors.length) throw new Error(result.errors[0]?.message);
   return result.data;
 }

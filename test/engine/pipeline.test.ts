@@ -8,19 +8,19 @@ const PASS = "return { data = { p = true } }";
 const BLOCK = "return { block = true, reason = 'no' }";
 const FAIL = "error('boom')";
 
-function run(scripts: ScriptSpec[], engine = new ScriptEngine()) {
-  return engine.run({ triggerEvent: "before_signin", context: { a: 1 }, scripts });
+async function run(scripts: ScriptSpec[], engine = new ScriptEngine()) {
+  return await engine.run({ triggerEvent: "before_signin", context: { a: 1 }, scripts });
 }
 
 describe("decision table", () => {
-  it("all pass -> success / allow", () => {
-    const { result, spans } = run([spec(PASS), spec(PASS, { layerIndex: 1 })]);
+  it("all pass -> success / allow", async () => {
+    const { result, spans } = await run([spec(PASS), spec(PASS, { layerIndex: 1 })]);
     expect(result).toMatchObject({ status: "success", decision: "allow", blocked_by: null, errors: [] });
     expect(spans.map((s) => s.status)).toEqual(["success", "success"]);
   });
-  it("a block -> blocked / block; rest of the layer runs; later layers skipped", () => {
+  it("a block -> blocked / block; rest of the layer runs; later layers skipped", async () => {
     const b = spec(BLOCK, { name: "Blocker" });
-    const { result, spans } = run([b, spec(PASS, { parallelIndex: 1 }), spec(PASS, { layerIndex: 1 })]);
+    const { result, spans } = await run([b, spec(PASS, { parallelIndex: 1 }), spec(PASS, { layerIndex: 1 })]);
     expect(result).toMatchObject({
       status: "blocked",
       decision: "block",
@@ -30,22 +30,22 @@ describe("decision table", () => {
     expect(spans.map((s) => s.status)).toEqual(["blocked", "success", "skipped"]);
     expect(spans[2]?.statusMessage).toBe("skipped: blocked by Blocker");
   });
-  it("the first blocker in order is blocked_by", () => {
+  it("the first blocker in order is blocked_by", async () => {
     const first = spec("return { block = true, reason = 'first' }", { parallelIndex: 1 });
     const second = spec("return { block = true, reason = 'second' }", { parallelIndex: 2 });
-    const { result } = run([second, first]);
+    const { result } = await run([second, first]);
     expect(result.blocked_by?.reason).toBe("first");
   });
-  it("fail-open error -> success / allow, listed in errors, flow goes on", () => {
+  it("fail-open error -> success / allow, listed in errors, flow goes on", async () => {
     const f = spec(FAIL, { onError: "continue", name: "Flaky" });
-    const { result, spans } = run([f, spec(PASS, { layerIndex: 1 })]);
+    const { result, spans } = await run([f, spec(PASS, { layerIndex: 1 })]);
     expect(result).toMatchObject({ status: "success", decision: "allow", data: { p: true } });
     expect(result.errors).toEqual([{ script_id: f.id, name: "Flaky", message: "line 1: boom" }]);
     expect(spans.map((s) => s.status)).toEqual(["error", "success"]);
   });
-  it("fail-closed error -> error / block, later layers skipped", () => {
+  it("fail-closed error -> error / block, later layers skipped", async () => {
     const f = spec(FAIL, { onError: "block", name: "Strict" });
-    const { result, spans, trace } = run([
+    const { result, spans, trace } = await run([
       f,
       spec(PASS, { parallelIndex: 1 }),
       spec(PASS, { layerIndex: 1 }),
@@ -56,12 +56,12 @@ describe("decision table", () => {
     expect(spans[2]?.statusMessage).toBe("skipped: fail-closed error in Strict");
     expect(trace.statusMessage).toBe("fail-closed error: Strict: line 1: boom");
   });
-  it("block + fail-closed error in one layer -> blocked wins (either order), error still listed", () => {
+  it("block + fail-closed error in one layer -> blocked wins (either order), error still listed", async () => {
     for (const [errIdx, blockIdx] of [
       [0, 1],
       [1, 0],
     ]) {
-      const { result } = run([
+      const { result } = await run([
         spec(FAIL, { onError: "block", parallelIndex: errIdx }),
         spec(BLOCK, { parallelIndex: blockIdx }),
       ]);
@@ -69,15 +69,15 @@ describe("decision table", () => {
       expect(result.errors).toHaveLength(1);
     }
   });
-  it("a script that fails to compile follows its on_error", () => {
+  it("a script that fails to compile follows its on_error", async () => {
     const bad = spec("x x", { onError: "block" });
-    const { result, spans } = run([bad]);
+    const { result, spans } = await run([bad]);
     expect(result).toMatchObject({ status: "error", decision: "block" });
     expect(result.errors[0]?.message).toBe("line 1: compile error: syntax error near 'x'");
     expect(spans[0]?.status).toBe("error");
   });
-  it("extraErrors are listed first and do not change the decision", () => {
-    const out = new ScriptEngine().run({
+  it("extraErrors are listed first and do not change the decision", async () => {
+    const out = await new ScriptEngine().run({
       triggerEvent: "t",
       context: {},
       scripts: [spec(PASS)],
@@ -86,8 +86,8 @@ describe("decision table", () => {
     expect(out.result).toMatchObject({ status: "success", decision: "allow" });
     expect(out.result.errors[0]).toEqual({ script_id: null, name: "loader", message: "version 3 missing" });
   });
-  it("no scripts -> success / allow, empty data", () => {
-    expect(run([]).result).toEqual({
+  it("no scripts -> success / allow, empty data", async () => {
+    expect((await run([])).result).toEqual({
       status: "success",
       decision: "allow",
       data: {},
@@ -98,7 +98,7 @@ describe("decision table", () => {
 });
 
 describe("layers and merge", () => {
-  it("every script of a layer sees the same prev; layers see earlier layers' data", () => {
+  it("every script of a layer sees the same prev; layers see earlier layers' data", async () => {
     const scripts = [
       spec("return { data = { a = 1, list = { 1, 2 }, obj = { x = 1, y = 1 } } }", {
         layerIndex: 0,
@@ -112,7 +112,7 @@ describe("layers and merge", () => {
         layerIndex: 1,
       }),
     ];
-    const { result, spans } = run(scripts);
+    const { result, spans } = await run(scripts);
     expect(result.data).toEqual({
       a: 1,
       list: [9],
@@ -122,17 +122,17 @@ describe("layers and merge", () => {
     });
     expect(JSON.parse(spans[1]?.attributes as string).input.prev).toEqual({});
   });
-  it("orders by layer then parallel index regardless of input order", () => {
+  it("orders by layer then parallel index regardless of input order", async () => {
     const mk = (l: number, p: number) =>
       spec(`return { data = { order = (prev.order or '') .. '${l}${p}' } }`, {
         layerIndex: l,
         parallelIndex: p,
       });
-    const { spans, result } = run([mk(2, 0), mk(0, 1), mk(1, 0), mk(0, 0)]);
+    const { spans, result } = await run([mk(2, 0), mk(0, 1), mk(1, 0), mk(0, 0)]);
     expect(spans.map((s) => `${s.layerIndex}${s.parallelIndex}`)).toEqual(["00", "01", "10", "20"]);
     expect(result.data.order).toBe("011020"); // 00 and 01 share prev; the later one wins
   });
-  it("deepMerge: objects merge, arrays and scalars replace, inputs untouched", () => {
+  it("deepMerge: objects merge, arrays and scalars replace, inputs untouched", async () => {
     const a = { o: { x: 1, n: { k: 1 } }, arr: [1, 2], s: "a" };
     const b = { o: { n: { j: 2 } }, arr: [3], s: { now: "obj" } };
     expect(deepMerge(a, b)).toEqual({ o: { x: 1, n: { k: 1, j: 2 } }, arr: [3], s: { now: "obj" } });
@@ -141,23 +141,23 @@ describe("layers and merge", () => {
 });
 
 describe("compile once", () => {
-  it("a (script id, version) is compiled once per engine", () => {
+  it("a (script id, version) is compiled once per engine", async () => {
     const engine = new ScriptEngine();
     const s = spec(PASS);
-    run([s], engine);
-    run([s], engine);
-    run([{ ...s }], engine);
+    await run([s], engine);
+    await run([s], engine);
+    await run([{ ...s }], engine);
     expect(engine.stats()).toMatchObject({ compiles: 1, hits: 2 });
-    run([{ ...s, version: 2, source: `${PASS} -- v2` }], engine);
+    await run([{ ...s, version: 2, source: `${PASS} -- v2` }], engine);
     expect(engine.stats().compiles).toBe(2);
   });
-  it("drafts (version null) are keyed by source", () => {
+  it("drafts (version null) are keyed by source", async () => {
     const engine = new ScriptEngine();
     const d = spec(PASS, { version: null });
-    run([d], engine);
-    run([d], engine);
+    await run([d], engine);
+    await run([d], engine);
     expect(engine.stats().compiles).toBe(1);
-    run([{ ...d, source: "return {}" }], engine);
+    await run([{ ...d, source: "return {}" }], engine);
     expect(engine.stats().compiles).toBe(2);
   });
 });

@@ -28,31 +28,31 @@ describe("removed from the sandbox", () => {
     "math.randomseed",
   ];
   for (const name of absent) {
-    it(name, () => {
-      expect(dataOf(`return { data = { t = type(${name}) } }`).t).toBe("nil");
+    it(name, async () => {
+      expect((await dataOf(`return { data = { t = type(${name}) } }`)).t).toBe("nil");
     });
   }
-  it("calling a removed function is an error", () => {
-    expect(errorOf("os.execute('ls')")).toMatch(/attempt to call a nil value \(field 'execute'\)/);
-    expect(errorOf("return load('return 1')()")).toMatch(/attempt to call a nil value \(global 'load'\)/);
-    expect(errorOf("return ('x').dump(function() end)")).toMatch(/attempt to call a nil value/);
+  it("calling a removed function is an error", async () => {
+    expect(await errorOf("os.execute('ls')")).toMatch(/attempt to call a nil value \(field 'execute'\)/);
+    expect(await errorOf("return load('return 1')()")).toMatch(/attempt to call a nil value \(global 'load'\)/);
+    expect(await errorOf("return ('x').dump(function() end)")).toMatch(/attempt to call a nil value/);
   });
-  it("the string metatable is protected (no __index escape)", () => {
-    expect(dataOf("return { data = { mt = tostring(getmetatable('')) } }").mt).toBe("false");
-    expect(errorOf("return getmetatable('').__index")).toMatch(/attempt to index a boolean value/);
-    expect(errorOf("setmetatable('', {})")).toMatch(/bad argument #1 to 'setmetatable' \(table expected/);
+  it("the string metatable is protected (no __index escape)", async () => {
+    expect((await dataOf("return { data = { mt = tostring(getmetatable('')) } }")).mt).toBe("false");
+    expect(await errorOf("return getmetatable('').__index")).toMatch(/attempt to index a boolean value/);
+    expect(await errorOf("setmetatable('', {})")).toMatch(/bad argument #1 to 'setmetatable' \(table expected/);
   });
-  it("library and env metatables are protected", () => {
+  it("library and env metatables are protected", async () => {
     expect(
-      dataOf(
+      await dataOf(
         "return { data = { a = tostring(getmetatable(string)), b = tostring(getmetatable(_G)), c = tostring(getmetatable(ctx)) } }",
       ),
     ).toEqual({ a: "false", b: "false", c: "false" });
-    expect(errorOf("setmetatable(_G, {})")).toMatch(/cannot change a protected metatable/);
-    expect(errorOf("setmetatable(ctx, {})")).toMatch(/cannot change a protected metatable/);
+    expect(await errorOf("setmetatable(_G, {})")).toMatch(/cannot change a protected metatable/);
+    expect(await errorOf("setmetatable(ctx, {})")).toMatch(/cannot change a protected metatable/);
   });
-  it("what a rule needs is there", () => {
-    const d = dataOf(`return { data = {
+  it("what a rule needs is there", async () => {
+    const d = await dataOf(`return { data = {
       a = select('#', 1, 2), b = tonumber('42'), c = string.format('%05.1f', 3.14159), d = table.concat({ 'a', 'b' }, ','),
       e = math.max(1, 9), f = utf8.char(233), g = type(os.time()), h = type(os.date('!%Y')), i = type(os.clock()),
       j = ('abc'):upper(), k = pcall(error, 'x'), l = math.random(1, 1), m = table.unpack({ 7, 8 }),
@@ -82,16 +82,16 @@ describe("removed from the sandbox", () => {
 
 describe("read-only ctx, prev and libraries", () => {
   const ctx = { user: { email: "a@b.c", roles: ["x"] } };
-  it("writes raise a clear error at any depth", () => {
-    expect(errorOf("ctx.user = nil", ctx)).toBe("line 1: attempt to modify read-only ctx");
-    expect(errorOf("ctx.user.email = 'evil'", ctx)).toBe("line 1: attempt to modify read-only ctx");
-    expect(errorOf("table.insert(ctx.user.roles, 'admin')", ctx)).toMatch(/read-only ctx/);
-    expect(errorOf("prev.x = 1")).toMatch(/read-only prev/);
-    expect(errorOf("string.upper = nil")).toMatch(/read-only string/);
-    expect(errorOf("math.pi = 3")).toMatch(/read-only math/);
+  it("writes raise a clear error at any depth", async () => {
+    expect(await errorOf("ctx.user = nil", ctx)).toBe("line 1: attempt to modify read-only ctx");
+    expect(await errorOf("ctx.user.email = 'evil'", ctx)).toBe("line 1: attempt to modify read-only ctx");
+    expect(await errorOf("table.insert(ctx.user.roles, 'admin')", ctx)).toMatch(/read-only ctx/);
+    expect(await errorOf("prev.x = 1")).toMatch(/read-only prev/);
+    expect(await errorOf("string.upper = nil")).toMatch(/read-only string/);
+    expect(await errorOf("math.pi = 3")).toMatch(/read-only math/);
   });
-  it("pairs over a view does not expose its backing table", () => {
-    expect(errorOf("local f, s = pairs(ctx) s.user = 1", ctx)).toMatch(/read-only ctx/);
+  it("pairs over a view does not expose its backing table", async () => {
+    expect(await errorOf("local f, s = pairs(ctx) s.user = 1", ctx)).toMatch(/read-only ctx/);
   });
 });
 
@@ -113,10 +113,10 @@ describe("isolation", () => {
     ti = type(table.insert), mf = math.floor(1.5), e = ctx.user.email, p = tostring(prev.injected) } }`;
   const clean = { g: "nil", u: "A", su: "B", ti: "function", mf: 1, e: "a@b.c", p: "nil" };
 
-  it("a script cannot change what a later script in the same run sees", () => {
+  it("a script cannot change what a later script in the same run sees", async () => {
     const engine = new ScriptEngine();
     for (const attack of attacks) {
-      const out = engine.run({
+      const out = await engine.run({
         triggerEvent: "t",
         context: ctx,
         scripts: [
@@ -128,16 +128,16 @@ describe("isolation", () => {
       expect(out.result.data, attack).toEqual(clean);
     }
   });
-  it("nor what a later run sees", () => {
+  it("nor what a later run sees", async () => {
     const engine = new ScriptEngine();
-    for (const attack of attacks) engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(attack)] });
-    const out = engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(probe)] });
+    for (const attack of attacks) await engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(attack)] });
+    const out = await engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(probe)] });
     expect(out.result.data).toEqual(clean);
   });
-  it("a global set by a script is gone on its next run", () => {
+  it("a global set by a script is gone on its next run", async () => {
     const engine = new ScriptEngine();
     const s = spec("local n = (counter or 0) + 1 counter = n return { data = { n = n } }");
-    expect(engine.run({ triggerEvent: "t", context: {}, scripts: [s] }).result.data).toEqual({ n: 1 });
-    expect(engine.run({ triggerEvent: "t", context: {}, scripts: [s] }).result.data).toEqual({ n: 1 });
+    expect((await engine.run({ triggerEvent: "t", context: {}, scripts: [s] })).result.data).toEqual({ n: 1 });
+    expect((await engine.run({ triggerEvent: "t", context: {}, scripts: [s] })).result.data).toEqual({ n: 1 });
   });
 });

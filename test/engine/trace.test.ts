@@ -12,11 +12,11 @@ const context = {
   headers: { "X-Api-Key": "k", Authorization: "Bearer abc", "Set-Cookie": "sid=1", accept: "json" },
 };
 
-function runTrace(
+async function runTrace(
   scripts = [spec("log('hello', ctx.user) return { data = { token = 't', keep = 1 } }")],
   extra = {},
 ) {
-  return new ScriptEngine().run({
+  return await new ScriptEngine().run({
     triggerEvent: "before_signin",
     context,
     scripts,
@@ -27,9 +27,9 @@ function runTrace(
 }
 
 describe("trace rows", () => {
-  it("ids, parent links, timestamps and caller fields", () => {
+  it("ids, parent links, timestamps and caller fields", async () => {
     const before = Date.now();
-    const { trace, spans } = runTrace([
+    const { trace, spans } = await runTrace([
       spec("return {}"),
       spec("return {}", { layerIndex: 1, version: null }),
     ]);
@@ -58,9 +58,9 @@ describe("trace rows", () => {
     }
     expect(spans[1]).toMatchObject({ layerIndex: 1, parallelIndex: 0, scriptVersion: null });
   });
-  it("span attributes carry input, output, logs, version, instructions, on_error", () => {
+  it("span attributes carry input, output, logs, version, instructions, on_error", async () => {
     const s = spec("log('n', 1) return { data = { x = prev.y } }", { version: 7, onError: "block" });
-    const { spans } = runTrace([s]);
+    const { spans } = await runTrace([s]);
     const a = JSON.parse(spans[0]?.attributes as string);
     expect(a).toMatchObject({
       script_version: 7,
@@ -74,8 +74,8 @@ describe("trace rows", () => {
     expect(a.input.ctx.user.email).toBe("a@b.c");
     expect(spans[0]).toMatchObject({ scriptId: s.id, scriptVersion: 7, name: s.name, status: "success" });
   });
-  it("redacts secret keys at any depth in every stored field, not in the answer", () => {
-    const { trace, spans, result } = runTrace();
+  it("redacts secret keys at any depth in every stored field, not in the answer", async () => {
+    const { trace, spans, result } = await runTrace();
     const stored = [trace.contextSnapshot, trace.resultData, spans[0]?.attributes].join("\n");
     for (const secret of ["hunter2", '"cs"', '"at"', '"k"', "Bearer abc", "sid=1", '"t"'])
       expect(stored).not.toContain(secret);
@@ -93,17 +93,17 @@ describe("trace rows", () => {
     expect(attrs.logs[0][1].password).toBe(REDACTED);
     expect(result.data).toEqual({ token: "t", keep: 1 }); // the answer is not redacted
   });
-  it("redacts key=value text in logs and messages; extra keys by config", () => {
+  it("redacts key=value text in logs and messages; extra keys by config", async () => {
     const s = spec("log('login token=abc123 ok') error('password: swordfish')");
-    const { spans, trace } = runTrace([s], { redactKeys: ["ssn"] });
+    const { spans, trace } = await runTrace([s], { redactKeys: ["ssn"] });
     expect(spans[0]?.attributes).not.toContain("abc123");
     expect(spans[0]?.statusMessage).toBe(`line 1: password: ${REDACTED}`);
     expect(trace.statusMessage).not.toContain("swordfish");
     expect(new Redactor(["ssn"]).value({ user_ssn: "1", a: 1 })).toEqual({ user_ssn: REDACTED, a: 1 });
   });
-  it("caps every stored JSON field with a marker that parses", () => {
+  it("caps every stored JSON field with a marker that parses", async () => {
     const big = { blob: "x".repeat(50_000) };
-    const out = new ScriptEngine().run({
+    const out = await new ScriptEngine().run({
       triggerEvent: "t",
       context: big,
       maxFieldBytes: 4096,
@@ -121,12 +121,12 @@ describe("trace rows", () => {
     expect(attrs.instructions).toBeGreaterThan(0);
     expect(out.result.data.copy).toHaveLength(50_000); // the answer is not truncated
   });
-  it("log count and bytes are capped", () => {
-    const { spans } = runTrace([spec("for i = 1, 100 do log('line', i) end")]);
+  it("log count and bytes are capped", async () => {
+    const { spans } = await runTrace([spec("for i = 1, 100 do log('line', i) end")]);
     const a = JSON.parse(spans[0]?.attributes as string);
     expect(a.logs).toHaveLength(50);
     expect(a.logs_dropped).toBe(50);
-    const big = runTrace([spec("for i = 1, 10 do log(string.rep('z', 3000)) end")]);
+    const big = await runTrace([spec("for i = 1, 10 do log(string.rep('z', 3000)) end")]);
     const b = JSON.parse(big.spans[0]?.attributes as string);
     expect(b.logs.length).toBeLessThan(4);
     expect(b.logs_dropped).toBeGreaterThan(6);
@@ -134,7 +134,7 @@ describe("trace rows", () => {
 });
 
 describe("secret values learnt from the context", () => {
-  it("are scrubbed wherever a script copies them, in every stored field, but not in the answer", () => {
+  it("are scrubbed wherever a script copies them, in every stored field, but not in the answer", async () => {
     const engine = new ScriptEngine();
     const context = {
       user: { id: "u1", credentials: { password: "hunter2-very-secret" } },
@@ -144,7 +144,7 @@ describe("secret values learnt from the context", () => {
       log("pw is", ctx.user.credentials.password, "key", ctx.api_key)
       return { block = true, reason = "saw " .. ctx.user.credentials.password,
                data = { copy = ctx.user.credentials.password, note = "key=" .. ctx.api_key } }`;
-    const out = engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source)] });
+    const out = await engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source)] });
     const stored = JSON.stringify([out.trace, out.spans]);
     expect(stored).not.toContain("hunter2-very-secret");
     expect(stored).not.toContain("k-123456");
@@ -155,7 +155,7 @@ describe("secret values learnt from the context", () => {
     expect(out.result.data).toEqual({ copy: "hunter2-very-secret", note: "key=k-123456" });
   });
 
-  it("leaves values shorter than 4 characters alone in free text", () => {
+  it("leaves values shorter than 4 characters alone in free text", async () => {
     const redactor = new Redactor().learnSecrets({ token: "abc", password: "abcd" });
     expect(redactor.text("abc abcd")).toBe(`abc ${REDACTED}`);
   });

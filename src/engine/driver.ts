@@ -1,0 +1,136 @@
+/**
+ * Drives one script run on its Lua thread: resume, and whenever it yields on `http.fetch`,
+ * await the call (or the run's deadline: the script's `timeoutMs` or the trigger's deadline,
+ * whichever is first), then resume with the answer. A run still waiting at its deadline ends as
+ * an error ("timed out …") and its call is aborted. Runs of a layer are driven concurrently by
+ * the executor; nothing here blocks the others.
+ */
+import type { LuaState } from "fengari";
+import type { EgressPolicy } from "./egress";
+import { type HttpCallRecord, newRecord, precheck, sendFetch, type TriggerHttp } from "./http-call";
+import { pushFetchResponse, raiseText, readFetchArgs } from "./lua-http";
+import type { Deliver, EnvParts, LuaRun, LuaRuntime, StepResult } from "./runtime";
+import type { EngineOptions, ScriptSpec } from "./types";
+
+/** What one trigger call shares among its runs. */
+export interface TriggerRun {
+  http: TriggerHttp;
+  /** Clock time after which no run waits any longer. */
+  deadlineAt: number;
+  deadlineMs: number;
+}
+
+export interface DrivenRun {
+  run: LuaRun;
+  step: Exclude<StepResult, { status: "yield" }>;
+  calls: HttpCallRecord[];
+  /** Clock time from start to end when the run waited on I/O (else 0). */
+  waitedMs: number;
+}
+
+export const DEFAULT_SCRIPT_TIMEOUT_MS = 3000;
+const TIMEOUT = Symbol("timeout");
+
+export class ScriptDriver {
+  constructor(
+    private readonly runtime: LuaRuntime,
+    private readonly opts: Required<EngineOptions>,
+  ) {}
+
+  async drive(spec: ScriptSpec, ref: number, env: EnvParts, trigger: TriggerRun): Promise<DrivenRun> {
+    const { clock } = trigger.http;
+    const calls: HttpCallRecord[] = [];
+    const abort = new AbortController();
+    const policy: EgressPolicy = {
+      allowedHosts: spec.allowedHosts ?? [],
+      insecureHosts: trigger.http.insecureHosts,
+    };
+    let count = 0;
+    const io = {
+      fetch: (L: LuaState) => {
+        count++;
+        return this.startFetch(L, count, calls, policy, trigger, abort.signal);
+      },
+    };
+    const run = this.runtime.start(
+      ref,
+      env,
+      { instructionBudget: spec.instructionBudget, memoryLimitBytes: this.opts.memoryLimitBytes },
+      io,
+    );
+    const startedAt = clock.now();
+    let step = this.runtime.resume(run);
+    if (step.status !== "yield") return { run, step, calls, waitedMs: 0 };
+    const timeoutMs = spec.timeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS;
+    const scriptDeadline = startedAt + timeoutMs;
+    const byScript = scriptDeadline <= trigger.deadlineAt;
+    const deadlineAt = Math.min(scriptDeadline, trigger.deadlineAt);
+    while (step.status === "yield") {
+      const next = await this.within(run.pending as Promise<Deliver>, deadlineAt, trigger);
+      run.pending = null;
+      if (next === TIMEOUT) {
+        const why = byScript
+          ? `timed out: the script's timeout_ms (${timeoutMs}) passed while it waited on http.fetch`
+          : `timed out: the trigger deadline (${trigger.deadlineMs} ms) passed while it waited on http.fetch`;
+        const last = calls[calls.length - 1];
+        if (last && last.error === null) {
+          last.errorType = "deadline";
+          last.error = why;
+          last.durationMs = Math.max(0, clock.now() - last.startedAt);
+        }
+        abort.abort();
+        return {
+          run,
+          step: { status: "error", instructions: run.instructions(), line: null, message: why },
+          calls,
+          waitedMs: clock.now() - startedAt,
+        };
+      }
+      run.delivered = next;
+      step = this.runtime.resume(run);
+    }
+    return { run, step, calls, waitedMs: clock.now() - startedAt };
+  }
+
+  private async within(
+    pending: Promise<Deliver>,
+    deadlineAt: number,
+    trigger: TriggerRun,
+  ): Promise<Deliver | typeof TIMEOUT> {
+    const { clock } = trigger.http;
+    const stop = new AbortController();
+    const timer = clock.sleep(deadlineAt - clock.now(), stop.signal).then((): typeof TIMEOUT => TIMEOUT);
+    try {
+      return await Promise.race([pending, timer]);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  /** Inside the run's thread: reads the arguments, checks, starts the call (or raises). */
+  private startFetch(
+    L: LuaState,
+    count: number,
+    calls: HttpCallRecord[],
+    policy: EgressPolicy,
+    trigger: TriggerRun,
+    signal: AbortSignal,
+  ): Promise<Deliver> {
+    const { http } = trigger;
+    const maxDepth = this.opts.maxDepth;
+    const req = readFetchArgs(L, http.limits, maxDepth);
+    const rec = newRecord(req, http.clock.now());
+    if (calls.length <= http.limits.maxCallsPerRun) calls.push(rec);
+    const refused = precheck(req, rec, count, policy, http);
+    if (refused !== null) raiseText(L, refused);
+    return sendFetch(req, rec, policy, http, signal).then(
+      (answer): Deliver =>
+        answer.ok
+          ? (T) => {
+              pushFetchResponse(T, answer.response, maxDepth);
+              return 1;
+            }
+          : (T) => raiseText(T, answer.message),
+    );
+  }
+}
