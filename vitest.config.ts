@@ -52,6 +52,9 @@ export default defineConfig({
                 DB_CONTROL_URL: inject("dbUrl"),
                 ADMIN_TOKEN: "test-admin-token",
                 TRIGGER_TOKEN: "test-trigger-token",
+                // The outbound-HTTP test server (test/global-setup.ts), reachable over plain http.
+                TEST_HTTP_URL: inject("httpUrl"),
+                ALLOW_INSECURE_HTTP_HOSTS: "127.0.0.1",
                 // Short retry backoff so fault tests see the whole retry window in well under a second.
                 TRACE_RETRY_DELAYS_MS: "50,100,200",
                 // Queue consumer backoff (s): with max_retries = 20 the window is ~92 s, enough to

@@ -35,45 +35,45 @@ function exampleScripts(): ScriptSpec[] {
   }));
 }
 
-function measure(label: string, runs: number, fn: (i: number) => void): EngineRow {
-  for (let i = 0; i < 20; i++) fn(i); // warm up the JIT
+async function measure(label: string, runs: number, fn: (i: number) => unknown): Promise<EngineRow> {
+  for (let i = 0; i < 20; i++) await fn(i); // warm up the JIT
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    fn(i);
+    await fn(i);
     times.push((performance.now() - t0) * 1000);
   }
   return { label, median: percentile(times, 50), p95: percentile(times, 95) };
 }
 
 /** Measures each case `runs` times (after 20 warm-up runs) and returns medians and p95 in µs. */
-export function runEngineBench(runs = 500): EngineResult {
+export async function runEngineBench(runs = 500): Promise<EngineResult> {
   const scripts = exampleScripts();
   const warm = new ScriptEngine();
   const rows: EngineRow[] = [];
   for (const [name, ctx] of Object.entries(readSampleContexts())) {
     rows.push(
-      measure(`warm pipeline (${name})`, runs, () =>
+      await measure(`warm pipeline (${name})`, runs, () =>
         warm.run({ triggerEvent: "before_signin", context: ctx as never, scripts }),
       ),
     );
     const percall = new ScriptEngine({ cacheSize: 9 });
     rows.push(
-      measure(`compile per call (${name})`, runs, (i) => {
+      await measure(`compile per call (${name})`, runs, (i) => {
         // a fresh version number per call defeats the cache: every script compiles every time
         const fresh = scripts.map((s) => ({ ...s, version: 1_000_000 + i }));
-        percall.run({ triggerEvent: "before_signin", context: ctx as never, scripts: fresh });
+        return percall.run({ triggerEvent: "before_signin", context: ctx as never, scripts: fresh });
       }),
     );
     rows.push(
-      measure(`new state + compile per call (${name})`, runs, () => {
-        new ScriptEngine().run({ triggerEvent: "before_signin", context: ctx as never, scripts });
+      await measure(`new state + compile per call (${name})`, runs, () => {
+        return new ScriptEngine().run({ triggerEvent: "before_signin", context: ctx as never, scripts });
       }),
     );
   }
   const one = scripts[3] as ScriptSpec;
   rows.push(
-    measure("compile one script (Risk Scorer)", runs, (i) =>
+    await measure("compile one script (Risk Scorer)", runs, (i) =>
       warm.compile({ ...one, version: 2_000_000 + i }),
     ),
   );
@@ -88,7 +88,7 @@ export function engineTable(result: EngineResult): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = runEngineBench(Number(process.argv[2] ?? 500));
+  const result = await runEngineBench(Number(process.argv[2] ?? 500));
   console.log(`fengari engine, Node ${process.version}, ${result.runs} runs each (µs)`);
   console.log(engineTable(result));
   console.log(`compile cache: ${JSON.stringify(result.cacheStats)}`);

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     .all() as { id: string; name: string }[];
 
   log(`row 4: engine (${config.engineRuns} runs per case)`);
-  const engine = runEngineBench(config.engineRuns);
+  const engine = await runEngineBench(config.engineRuns);
 
   log(`row 1: latency (${config.latencyWarmup} warm-up + ${config.latencyCalls} calls per worker)`);
   const latency = await measureLatency(

@@ -3,6 +3,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     dbUrl: string;
     otlpUrl: string;
+    httpUrl: string;
   }
 }
 
@@ -15,6 +16,7 @@ declare global {
       TRIGGER_TOKEN: string;
       OTLP_TEST_URL: string;
       TRACE_QUEUE: Queue;
+      TEST_HTTP_URL: string;
     }
   }
 }

@@ -4,7 +4,7 @@
  * one snapshot). The trace read walks `trace_trigger_started_idx` (with a trigger) or
  * `trace_started_at_idx`; spans come from `span_trace_order_idx`. The work is bounded by the caps.
  */
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt, ne } from "drizzle-orm";
 import type { SpanStatRow, TraceStatRow } from "../stats/aggregate";
 import type { Database } from "./client";
 import { pipelineSpans, pipelineTraces } from "./schema";
@@ -61,7 +61,8 @@ export function statsStatements(
       durationMs: pipelineSpans.durationMs,
     })
     .from(window)
-    .innerJoin(pipelineSpans, eq(pipelineSpans.traceId, window.id))
+    // CLIENT spans (outbound HTTP calls) belong to a script run, not a run of their own.
+    .innerJoin(pipelineSpans, and(eq(pipelineSpans.traceId, window.id), ne(pipelineSpans.kind, "CLIENT")))
     .limit(maxSpans + 1);
   return { traces: newest(maxTraces + 1), spans };
 }

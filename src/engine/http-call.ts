@@ -166,12 +166,17 @@ export async function sendFetch(
   try {
     for (let hop = 0; ; hop++) {
       if (!http.take()) {
-        return no(fail(rec, clock, "too_many_calls", `per-trigger request cap reached (${http.maxRequests})`));
+        return no(
+          fail(rec, clock, "too_many_calls", `per-trigger request cap reached (${http.maxRequests})`),
+        );
       }
-      const sent = port.send({ url: url.href, method, headers, body }, {
-        signal: controller.signal,
-        maxBodyBytes: limits.maxBodyBytes,
-      });
+      const sent = port.send(
+        { url: url.href, method, headers, body },
+        {
+          signal: controller.signal,
+          maxBodyBytes: limits.maxBodyBytes,
+        },
+      );
       let res: OutboundResponse | "timeout";
       try {
         res = await Promise.race([sent, timedOut]);

@@ -4,7 +4,7 @@
  * policy, redirects, timeouts) is in http-call.ts; the yield/resume in runtime.ts.
  */
 import { type LuaState, lua } from "fengari";
-import { FORBIDDEN_HEADERS, type FetchRequest, type FetchResponse, type HttpLimits } from "./http-call";
+import { type FetchRequest, type FetchResponse, FORBIDDEN_HEADERS, type HttpLimits } from "./http-call";
 import { LuaToJson, pushJsonView } from "./json-lua";
 import { HTTP_METHODS, type HttpMethod } from "./ports";
 
@@ -124,4 +124,3 @@ export function raiseText(L: LuaState, message: string): never {
   lua.lua_pushstring(L, message);
   return lua.lua_error(L);
 }
-

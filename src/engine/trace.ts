@@ -5,8 +5,8 @@
  * the insert types of src/db/schema.ts. Everything stored is redacted, then capped (redact.ts).
  */
 import type { SpanRow, TraceRow } from "../db/schema";
-import { newSpanId, newTraceId } from "./ids";
 import type { HttpCallRecord } from "./http-call";
+import { newSpanId, newTraceId } from "./ids";
 import type { ScriptRecord } from "./pipeline";
 import { capJson, capValue, type Redactor } from "./redact";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";

@@ -3,7 +3,7 @@
  * (pure, no I/O), ready for `POST /v1/traces` of any OpenTelemetry collector.
  *
  * Each trace becomes a SERVER root span (id = the trace's `root_span_id`, the trigger call) and
- * one INTERNAL child per script run. A block is a decision, not a failure: it is an attribute
+ * one INTERNAL child per script run, with one CLIENT grandchild per http.fetch call. A block is a decision, not a failure: it is an attribute
  * (`hookline.decision`, `hookline.span.status`) with status OK; ERROR is kept for script errors and
  * failed traces; skipped scripts are UNSET.
  */
@@ -12,7 +12,7 @@ import { parseJsonColumn } from "../lib/json-column";
 import { type AnyValue, attributes, attributeValue, doubleAttr, type KeyValue, unixNanos } from "./values";
 
 /** OTLP `Span.SpanKind` values used here. */
-export const SPAN_KIND = { INTERNAL: 1, SERVER: 2 } as const;
+export const SPAN_KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
 /** OTLP `Status.StatusCode` values. */
 export const STATUS_CODE = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 
@@ -125,7 +125,7 @@ function scriptSpan(t: TraceFullRow, s: SpanReadRow): OtlpSpan {
     spanId: s.id,
     parentSpanId: s.parentSpanId ?? t.rootSpanId,
     name: s.name,
-    kind: s.kind === "SERVER" ? SPAN_KIND.SERVER : SPAN_KIND.INTERNAL,
+    kind: SPAN_KIND[s.kind] ?? SPAN_KIND.INTERNAL,
     startTimeUnixNano: unixNanos(s.startedAt),
     endTimeUnixNano: unixNanos(s.endedAt),
     attributes: [...fixed, ...storedAttributes(s.attributes, taken)],

@@ -4,7 +4,7 @@
  * writer inside waitUntil. The database is never on the answer's path once the cache is warm.
  */
 import type { ScriptWithSource } from "../db/scripts-repo";
-import { type EnginePorts, EngineInputError, ScriptEngine, systemClock } from "../engine";
+import { EngineInputError, type EnginePorts, ScriptEngine, systemClock } from "../engine";
 import type { JsonObject, PipelineError, RunOutput, ScriptSpec } from "../engine/types";
 import type { Config } from "../env";
 import { ApiError } from "../errors";

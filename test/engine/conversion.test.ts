@@ -125,12 +125,12 @@ describe("Lua -> JSON (returned data)", () => {
     expect(
       await errorOf("local t = {} local r = t for i = 1, 50 do t.x = {} t = t.x end return { data = r }"),
     ).toMatch(/nesting deeper/);
-    expect(await errorOf("local t = {} for i = 1, 100000 do t['k' .. i] = i end return { data = t }")).toMatch(
-      /larger than 262144 bytes/,
-    );
-    expect(await errorOf("local t = {} for i = 1, 20 do t = { t, t } end return { data = { t = t } }")).toMatch(
-      /larger than/,
-    );
+    expect(
+      await errorOf("local t = {} for i = 1, 100000 do t['k' .. i] = i end return { data = t }"),
+    ).toMatch(/larger than 262144 bytes/);
+    expect(
+      await errorOf("local t = {} for i = 1, 20 do t = { t, t } end return { data = { t = t } }"),
+    ).toMatch(/larger than/);
   });
   it("__proto__ is a plain key", async () => {
     const d = await dataOf("return { data = { ['__proto__'] = { polluted = true } } }");

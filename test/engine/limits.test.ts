@@ -13,7 +13,9 @@ async function expectError(source: string, message: string | RegExp, budget = 1_
   if (typeof message === "string") expect(result.errors[0]?.message).toBe(message);
   else expect(result.errors[0]?.message).toMatch(message);
   // the next run still works
-  expect((await runOne("return { data = { ok = ('x'):rep(3) } }", {}, engine)).result.data).toEqual({ ok: "xxx" });
+  expect((await runOne("return { data = { ok = ('x'):rep(3) } }", {}, engine)).result.data).toEqual({
+    ok: "xxx",
+  });
   return span;
 }
 
@@ -37,7 +39,9 @@ describe("instruction budget", () => {
     await expectError("table.move({}, 1, 2000000000, 1, {})", BUDGET_MESSAGE);
   });
   it("string.rep of an empty string does not spin", async () => {
-    expect((await runOne("return { data = { n = #string.rep('', 2000000000) } }", {}, engine)).result.data).toEqual({
+    expect(
+      (await runOne("return { data = { n = #string.rep('', 2000000000) } }", {}, engine)).result.data,
+    ).toEqual({
       n: 0,
     });
   });
@@ -95,7 +99,11 @@ describe("pattern matching budget", () => {
     expect(big.span.status).toBe("success");
     expect(big.result.data).toEqual({ len: 10240, n: 1024, words: 2048, first: "ann:user;", at: 5006 });
     for (const [name, context] of Object.entries(manifest.sample_contexts)) {
-      const { result } = await engine.run({ triggerEvent: "before_signin", context, scripts: exampleScripts() });
+      const { result } = await engine.run({
+        triggerEvent: "before_signin",
+        context,
+        scripts: exampleScripts(),
+      });
       expect(result.errors, name).toEqual([]);
       expect(result.decision, name).toBe(name === "blocked" ? "block" : "allow");
     }
@@ -189,7 +197,11 @@ describe("linear work inside one instruction", () => {
       off: 4,
     });
     for (const [name, context] of Object.entries(manifest.sample_contexts)) {
-      const { result } = await engine.run({ triggerEvent: "before_signin", context, scripts: exampleScripts() });
+      const { result } = await engine.run({
+        triggerEvent: "before_signin",
+        context,
+        scripts: exampleScripts(),
+      });
       expect(result.errors, name).toEqual([]);
       expect(result.decision, name).toBe(name === "blocked" ? "block" : "allow");
     }
@@ -207,50 +219,60 @@ describe("linear work inside one instruction", () => {
 
 describe("memory", () => {
   it("s = s .. s", async () =>
- void await expectError("local s = 'x' while true do s = s .. s end", MEMORY_MESSAGE));
+    void (await expectError("local s = 'x' while true do s = s .. s end", MEMORY_MESSAGE)));
   it("string.rep huge", async () =>
- void await expectError("return string.rep('x', 2000000000)", MEMORY_MESSAGE));
+    void (await expectError("return string.rep('x', 2000000000)", MEMORY_MESSAGE)));
   it("string.rep many medium strings", async () =>
-    void await expectError("local t = {} for i = 1, 1000 do t[i] = string.rep('x', 100000) end", MEMORY_MESSAGE));
+    void (await expectError(
+      "local t = {} for i = 1, 1000 do t[i] = string.rep('x', 100000) end",
+      MEMORY_MESSAGE,
+    )));
   it("table.concat huge", async () =>
-    void await expectError(
+    void (await expectError(
       "local t = {} for i = 1, 100 do t[i] = string.rep('y', 100000) end local s = table.concat(t, string.rep('z', 1000000))",
       MEMORY_MESSAGE,
-    ));
+    )));
   it("string.format huge", async () =>
-    void await expectError(
+    void (await expectError(
       "local s = string.rep('a', 1000000) for i = 1, 30 do s = string.format('%s%s', s, s) end",
       MEMORY_MESSAGE,
-    ));
+    )));
   it("gsub huge", async () =>
-    void await expectError(
+    void (await expectError(
       "local s = string.rep('a', 100000) for i = 1, 30 do s = s:gsub('a', 'aa') end",
       MEMORY_MESSAGE,
       100_000_000, // with 1,000,000 the pattern step budget ends it first (~3 doublings)
-    ));
+    )));
   it("upper of a big string, kept many times", async () =>
-    void await expectError(
+    void (await expectError(
       "local s = string.rep('a', 1000000) local t = {} for i = 1, 100 do t[i] = s:upper() end",
       MEMORY_MESSAGE,
-    ));
+    )));
   it("huge table", async () =>
-    void await expectError("local t = {} for i = 1, 10000000 do t[i] = i end", MEMORY_MESSAGE, 100_000_000));
+    void (await expectError(
+      "local t = {} for i = 1, 10000000 do t[i] = i end",
+      MEMORY_MESSAGE,
+      100_000_000,
+    )));
   it("closure chain", async () =>
-    void await expectError(
+    void (await expectError(
       "local f for i = 1, 10000000 do local g = f f = function() return g end end",
       MEMORY_MESSAGE,
       100_000_000,
-    ));
+    )));
   it("deep recursion", async () =>
-    void await expectError(
+    void (await expectError(
       "local function f(n) return 1 + f(n + 1) end return f(1)",
       /stack overflow/,
       100_000_000,
-    ));
+    )));
   it("deep recursion through pcall", async () =>
-    void await expectError("local function f() local ok, e = pcall(f) error(e, 0) end f()", /stack overflow/));
+    void (await expectError(
+      "local function f() local ok, e = pcall(f) error(e, 0) end f()",
+      /stack overflow/,
+    )));
   it("huge table.unpack", async () =>
- void await expectError("return table.unpack({}, 1, 10000000)", /too many results/));
+    void (await expectError("return table.unpack({}, 1, 10000000)", /too many results/)));
   it("pcall catching the memory error gets nothing more", async () => {
     await expectError(
       "local s = 'x' pcall(function() while true do s = s .. s end end) local big = string.rep(s, 100)",
@@ -258,10 +280,10 @@ describe("memory", () => {
     );
   });
   it("huge output", async () =>
-    void await expectError(
+    void (await expectError(
       "local t = {} for i = 1, 5000 do t[i] = string.rep('o', 100) end return { data = { t = t } }",
       /larger than/,
-    ));
+    )));
   it("the limit is configurable", async () => {
     const small = new ScriptEngine({ memoryLimitBytes: 64 * 1024 });
     const out = await runOne("local s = string.rep('x', 100000)", {}, small);

@@ -34,13 +34,17 @@ describe("removed from the sandbox", () => {
   }
   it("calling a removed function is an error", async () => {
     expect(await errorOf("os.execute('ls')")).toMatch(/attempt to call a nil value \(field 'execute'\)/);
-    expect(await errorOf("return load('return 1')()")).toMatch(/attempt to call a nil value \(global 'load'\)/);
+    expect(await errorOf("return load('return 1')()")).toMatch(
+      /attempt to call a nil value \(global 'load'\)/,
+    );
     expect(await errorOf("return ('x').dump(function() end)")).toMatch(/attempt to call a nil value/);
   });
   it("the string metatable is protected (no __index escape)", async () => {
     expect((await dataOf("return { data = { mt = tostring(getmetatable('')) } }")).mt).toBe("false");
     expect(await errorOf("return getmetatable('').__index")).toMatch(/attempt to index a boolean value/);
-    expect(await errorOf("setmetatable('', {})")).toMatch(/bad argument #1 to 'setmetatable' \(table expected/);
+    expect(await errorOf("setmetatable('', {})")).toMatch(
+      /bad argument #1 to 'setmetatable' \(table expected/,
+    );
   });
   it("library and env metatables are protected", async () => {
     expect(
@@ -130,14 +134,19 @@ describe("isolation", () => {
   });
   it("nor what a later run sees", async () => {
     const engine = new ScriptEngine();
-    for (const attack of attacks) await engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(attack)] });
+    for (const attack of attacks)
+      await engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(attack)] });
     const out = await engine.run({ triggerEvent: "t", context: ctx, scripts: [spec(probe)] });
     expect(out.result.data).toEqual(clean);
   });
   it("a global set by a script is gone on its next run", async () => {
     const engine = new ScriptEngine();
     const s = spec("local n = (counter or 0) + 1 counter = n return { data = { n = n } }");
-    expect((await engine.run({ triggerEvent: "t", context: {}, scripts: [s] })).result.data).toEqual({ n: 1 });
-    expect((await engine.run({ triggerEvent: "t", context: {}, scripts: [s] })).result.data).toEqual({ n: 1 });
+    expect((await engine.run({ triggerEvent: "t", context: {}, scripts: [s] })).result.data).toEqual({
+      n: 1,
+    });
+    expect((await engine.run({ triggerEvent: "t", context: {}, scripts: [s] })).result.data).toEqual({
+      n: 1,
+    });
   });
 });
