@@ -52,7 +52,7 @@ export interface HttpCallRecord {
   startedAt: number;
   durationMs: number;
   status: number | null;
-  /** OpenTelemetry `error.type`: refused, timeout, too_large, too_many_calls, network, http_off, deadline, or the status code. */
+  /** OpenTelemetry `error.type`: refused, timeout, too_large, too_many_calls, network, http_off, deadline, or a 4xx/5xx status. */
   errorType: string | null;
   error: string | null;
   responseBytes: number;
@@ -192,7 +192,7 @@ export async function sendFetch(
         if (rec.error !== null) return no(rec.error);
         rec.status = res.status;
         rec.responseBytes = res.body.length;
-        rec.errorType = res.status >= 500 ? String(res.status) : null;
+        rec.errorType = res.status >= 400 ? String(res.status) : null; // OTel: 4xx/5xx mark a CLIENT span failed
         rec.durationMs = Math.max(0, clock.now() - rec.startedAt);
         return { ok: true, response: { ...res, url: url.href } };
       }

@@ -143,8 +143,10 @@ function clientSpan(call: HttpCallRecord, parent: SpanRow, redactor: Redactor): 
     scriptVersion: parent.scriptVersion,
     layerIndex: parent.layerIndex,
     parallelIndex: parent.parallelIndex,
-    status: call.error === null ? "success" : "error",
-    statusMessage: clip(call.error === null ? null : redactor.text(call.error)),
+    status: call.errorType === null ? "success" : "error",
+    statusMessage: clip(
+      call.error !== null ? redactor.text(call.error) : call.errorType && `HTTP ${call.status}`,
+    ),
     startedAt,
     endedAt: startedAt + Math.round(call.durationMs),
     durationMs: call.durationMs,

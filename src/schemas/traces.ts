@@ -65,11 +65,9 @@ export const SpanSchema = z
     id: z.string().openapi({ example: "53995c3f42cd8ad8" }),
     parent_span_id: z.string().nullable(),
     name: z.string(),
-    kind: z
-      .enum(SPAN_KINDS)
-      .openapi({
-        description: "INTERNAL: a script run; CLIENT: one http.fetch call (its parent is the script span)",
-      }),
+    kind: z.enum(SPAN_KINDS).openapi({
+      description: "INTERNAL: a script run; CLIENT: one http.fetch call (its parent is the script span)",
+    }),
     script_id: z.string(),
     script_version: z.number().int().nullable(),
     layer_index: z.number().int(),

@@ -1,17 +1,14 @@
 /**
  * The DEMO IP-reputation API served by `npm start` on 127.0.0.1 (and by the test server): a
  * fixed, made-up answer per address, so the example pipeline's `IP Reputation` script can show
- * http.fetch offline. Not a real reputation service.
+ * http.fetch offline. Not a real reputation service: it only knows two documentation ranges.
  */
 
-/** Documentation ranges (RFC 5737) with a made-up verdict; everything else is "clean". */
-const LISTED: Record<string, { score: number; reason: string }> = {
-  "198.51.100.9": { score: 85, reason: "demo: listed as a known proxy" },
-  "203.0.113.7": { score: 60, reason: "demo: recent abuse reports" },
-};
+/** Documentation ranges (RFC 5737) the demo calls "bad"; everything else is "ok". */
+const BAD_PREFIXES = ["198.51.100.", "192.0.2."];
 
-/** The demo verdict for an IP: `{ ip, score (0-100), listed, reason, demo: true }`. */
+/** The demo verdict for an IP: `{ ip, reputation: "bad" | "ok", score (0-100), demo: true }`. */
 export function reputationOf(ip: string) {
-  const hit = LISTED[ip];
-  return { ip, score: hit?.score ?? 0, listed: hit !== undefined, reason: hit?.reason ?? null, demo: true };
+  const bad = BAD_PREFIXES.some((p) => ip.startsWith(p));
+  return { ip, reputation: bad ? "bad" : "ok", score: bad ? 85 : 5, demo: true };
 }
