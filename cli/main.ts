@@ -106,7 +106,7 @@ const COMMANDS: Record<string, Command> = {
       const engine = new ScriptEngine();
       let failed = 0;
       for (const file of files) {
-        const r = runCase(engine, tree, file);
+        const r = await runCase(engine, tree, file);
         if (!r.ok) failed++;
         io.out(r.ok ? `ok    ${file}\n` : `FAIL  ${file}: ${r.problems.join("; ")}\n`);
       }
@@ -132,7 +132,7 @@ const COMMANDS: Record<string, Command> = {
       if (context === null || typeof context !== "object" || Array.isArray(context)) {
         throw new CliError(`${file}: the context must be a JSON object`);
       }
-      const run = runOnce(new ScriptEngine(), tree, trigger, context as never);
+      const run = await runOnce(new ScriptEngine(), tree, trigger, context as never);
       io.out(`${JSON.stringify(presentRun(run), null, 2)}\n`);
       return EXIT.ok;
     },

@@ -28,9 +28,14 @@ export function specsFor(tree: ScriptTree, trigger: string): ScriptSpec[] {
 }
 
 /** Runs one trigger once. @throws CliError when the context is refused by the engine */
-export function runOnce(engine: ScriptEngine, tree: ScriptTree, trigger: string, context: JsonObject): RunOutput {
+export async function runOnce(
+  engine: ScriptEngine,
+  tree: ScriptTree,
+  trigger: string,
+  context: JsonObject,
+): Promise<RunOutput> {
   try {
-    return engine.run({ triggerEvent: trigger, context, scripts: specsFor(tree, trigger) });
+    return await engine.run({ triggerEvent: trigger, context, scripts: specsFor(tree, trigger) });
   } catch (err) {
     if (err instanceof EngineInputError) throw new CliError(`context refused: ${err.message}`);
     throw err;
@@ -107,7 +112,7 @@ export function caseFiles(tree: ScriptTree): string[] {
 }
 
 /** Runs one case file; a malformed file is a failed case naming the problem, never a crash. */
-export function runCase(engine: ScriptEngine, tree: ScriptTree, file: string): CaseResult {
+export async function runCase(engine: ScriptEngine, tree: ScriptTree, file: string): Promise<CaseResult> {
   const trigger = file.split("/")[0] as string;
   let parsed: z.output<typeof Case>;
   try {
@@ -122,7 +127,7 @@ export function runCase(engine: ScriptEngine, tree: ScriptTree, file: string): C
     return { file, ok: false, problems: [`bad case file: ${(err as Error).message}`] };
   }
   try {
-    const run = runOnce(engine, tree, trigger, parsed.context as JsonObject);
+    const run = await runOnce(engine, tree, trigger, parsed.context as JsonObject);
     const problems = check(run, parsed.expect);
     return { file, ok: problems.length === 0, problems };
   } catch (err) {
