@@ -19,6 +19,9 @@ export interface LiveScript {
   instruction_budget: number;
   current_version: number;
   source: string;
+  /** Present once the server's scripts API carries them. */
+  allowed_hosts?: string[];
+  timeout_ms?: number;
 }
 
 export interface ApplyBody {

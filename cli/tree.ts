@@ -25,6 +25,10 @@ const ManifestScript = z
     enabled: z.boolean().default(true),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+    /** Hosts http.fetch may reach (offline runs check them like the server; [] = no network). */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+    /** Deadline of one run while it waits on I/O. */
+    timeout_ms: z.number().int().min(1).max(30_000).default(3_000),
   })
   .strict();
 
@@ -99,6 +103,8 @@ function manifestEntry(s: LiveScript, file: string) {
     parallel_index: s.parallel_index,
     on_error: s.on_error,
     instruction_budget: s.instruction_budget,
+    ...(s.allowed_hosts !== undefined ? { allowed_hosts: s.allowed_hosts } : {}),
+    ...(s.timeout_ms !== undefined ? { timeout_ms: s.timeout_ms } : {}),
   };
 }
 
