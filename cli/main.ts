@@ -43,6 +43,16 @@ function want(positionals: string[], n: number, usage: string): string[] {
   return positionals;
 }
 
+/** Reads `<dir>`, plans it against the server's live scripts and prints the plan (plan and push). */
+async function showPlan(positionals: string[], flags: Record<string, string | true>, io: Io, usage: string) {
+  const [dir] = want(positionals, 1, usage) as [string];
+  const tree = readTree(dir);
+  const api = server(flags, io);
+  const items = computePlan(tree, await api.listScripts());
+  io.out(renderPlan(items, api.url));
+  return { api, items };
+}
+
 const COMMANDS: Record<string, Command> = {
   pull: {
     usage: "pull <dir> [--force]",
@@ -63,11 +73,7 @@ const COMMANDS: Record<string, Command> = {
     valued: ["url", "token"],
     booleans: [],
     async run(pos, flags, io) {
-      const [dir] = want(pos, 1, this.usage) as [string];
-      const tree = readTree(dir);
-      const api = server(flags, io);
-      const items = computePlan(tree, await api.listScripts());
-      io.out(renderPlan(items, api.url));
+      const { items } = await showPlan(pos, flags, io, this.usage);
       return items.length ? EXIT.changes : EXIT.ok;
     },
   },
@@ -77,11 +83,7 @@ const COMMANDS: Record<string, Command> = {
     valued: ["url", "token"],
     booleans: [],
     async run(pos, flags, io) {
-      const [dir] = want(pos, 1, this.usage) as [string];
-      const tree = readTree(dir);
-      const api = server(flags, io);
-      const items = computePlan(tree, await api.listScripts());
-      io.out(renderPlan(items, api.url));
+      const { api, items } = await showPlan(pos, flags, io, this.usage);
       if (!items.length) return EXIT.ok;
       const applied = await api.apply(applyBody(items));
       for (const a of applied) {
