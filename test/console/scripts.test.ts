@@ -115,6 +115,60 @@ describe("scripts", () => {
   });
 });
 
+describe("secrets by name", () => {
+  const VALUE = "ui-secret-value-7f3a9c";
+
+  it("sets a secret through a write-only field; the page lists its name, never its value", async () => {
+    await go(page, `/scripts/${scriptId}`);
+    const card = page.getByRole("region", { name: "Secrets" });
+    await expect.poll(() => card.getByRole("status").textContent()).toBe("No secrets yet.");
+    await card.getByLabel("Name", { exact: true }).fill("UI_API_KEY");
+    await card.getByLabel("Value (write-only)").fill(VALUE);
+    expect(await card.getByLabel("Value (write-only)").getAttribute("type")).toBe("password");
+    await card.getByRole("button", { name: "Set secret" }).click();
+    await expect.poll(() => card.getByRole("status").textContent()).toBe("Secret UI_API_KEY set.");
+    expect(await card.locator("li").allTextContents()).toEqual([
+      expect.stringMatching(/^UI_API_KEY · set .* · key dev/),
+    ]);
+    expect(await card.getByLabel("Value (write-only)").inputValue()).toBe("");
+    expect(await page.content()).not.toContain(VALUE);
+    const stored = await adminApi("GET", `/v1/scripts/${scriptId}/secrets`);
+    expect(stored.body.secrets.map((s: { name: string }) => s.name)).toEqual(["UI_API_KEY"]);
+  });
+
+  it("shows the API's refusal of a bad name and sets nothing", async () => {
+    const card = page.getByRole("region", { name: "Secrets" });
+    await card.getByLabel("Name", { exact: true }).evaluate((el) => el.removeAttribute("pattern")); // past the browser's own check
+    await card.getByLabel("Name", { exact: true }).fill("lower_case");
+    await card.getByLabel("Value (write-only)").fill(VALUE);
+    await card.getByRole("button", { name: "Set secret" }).click();
+    await expect.poll(() => card.getByRole("alert").textContent()).toMatch(/^Not set: .*\^\[A-Z\]/);
+    expect((await adminApi("GET", `/v1/scripts/${scriptId}/secrets`)).body.secrets).toHaveLength(1);
+  });
+
+  it("deletes a secret only after the confirmation is accepted", async () => {
+    await adminApi("PUT", `/v1/scripts/${scriptId}/secrets/UI_OTHER_KEY`, { value: VALUE });
+    await page.reload();
+    const card = page.getByRole("region", { name: "Secrets" });
+    const other = card.locator('li[data-secret="UI_OTHER_KEY"]');
+    await other.waitFor();
+    const names = async () =>
+      (await adminApi("GET", `/v1/scripts/${scriptId}/secrets`)).body.secrets.map(
+        (s: { name: string }) => s.name,
+      );
+    const ask = page.getByRole("dialog", { name: "Delete UI_OTHER_KEY?" });
+    await other.getByRole("button", { name: "Delete" }).click();
+    await ask.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => ask.count()).toBe(0);
+    expect(await names()).toEqual(["UI_API_KEY", "UI_OTHER_KEY"]);
+    await other.getByRole("button", { name: "Delete" }).click();
+    await ask.getByRole("button", { name: "Delete it" }).click();
+    await expect.poll(() => card.getByRole("status").textContent()).toBe("Secret UI_OTHER_KEY deleted.");
+    expect(await names()).toEqual(["UI_API_KEY"]);
+    expect(await card.locator("li").count()).toBe(1);
+  });
+});
+
 describe("a read-only token", () => {
   it("sees scripts and traces but no edit controls, and is told why", async () => {
     const { page: reader, context } = await openPage(browser);
@@ -128,7 +182,20 @@ describe("a read-only token", () => {
     expect(await editor.getAttribute("readonly")).not.toBeNull();
     expect(await reader.getByRole("button", { name: "Save" }).count()).toBe(0);
     expect(await reader.getByRole("button", { name: "Dry run the draft" }).count()).toBe(0);
-    expect(await reader.locator(".readonly-note").textContent()).toContain("lacks the 'scripts:write' scope");
+    const editorCard = reader.getByRole("region", { name: "Editor" });
+    expect(await editorCard.locator(".readonly-note").textContent()).toContain(
+      "lacks the 'scripts:write' scope",
+    );
+    // secret names are readable with scripts:read; setting and deleting need secrets:write
+    const secretsCard = reader.getByRole("region", { name: "Secrets" });
+    await expect
+      .poll(() => secretsCard.locator("li").allTextContents())
+      .toEqual([expect.stringContaining("UI_API_KEY")]);
+    expect(await secretsCard.getByRole("button", { name: "Delete" }).count()).toBe(0);
+    expect(await secretsCard.getByRole("form", { name: "Set a secret" }).count()).toBe(0);
+    expect(await secretsCard.locator(".readonly-note").textContent()).toContain(
+      "lacks the 'secrets:write' scope",
+    );
     // a page the token cannot use at all says so, and its link is marked
     expect(await reader.locator('#nav a[data-section="retention"]').getAttribute("title")).toContain("'ops'");
     await go(reader, "/retention");

@@ -87,3 +87,32 @@ export const facts = (pairs, cls = "facts") =>
     { class: cls },
     pairs.filter(Boolean).map(([term, desc]) => h("div", {}, h("dt", {}, term), h("dd", {}, desc))),
   );
+
+/**
+ * Asks in a modal <dialog> (never window.confirm: the page's own markup, keyboard-reachable,
+ * Cancel focused first). Resolves true only when the confirm button is pressed.
+ */
+export function askToConfirm(title, text, confirmLabel) {
+  return new Promise((resolve) => {
+    const yes = h("button", { type: "button", class: "danger" }, confirmLabel);
+    const no = h("button", { type: "button" }, "Cancel");
+    const dialog = h(
+      "dialog",
+      { "aria-label": title },
+      h("h2", {}, title),
+      h("p", {}, text),
+      h("div", { class: "toolbar" }, yes, no),
+    );
+    const finish = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    yes.addEventListener("click", () => finish(true));
+    no.addEventListener("click", () => finish(false));
+    dialog.addEventListener("cancel", () => finish(false));
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}

@@ -1,6 +1,7 @@
 // What the signed-in token may do. Learnt once at sign-in by side-effect-free probes, one per
 // scope (the API answers 403 FORBIDDEN to a token without the route's scope): a read of each kind,
-// and for scripts:write an empty compile check (400 with the scope, 403 without). Kept in
+// for scripts:write an empty compile check (400 with the scope, 403 without), and for
+// secrets:write a delete of an invalid name (refused as input before anything is touched). Kept in
 // sessionStorage next to the token; pages hide what the token cannot do and say why.
 import { api } from "./api.js";
 
@@ -11,6 +12,8 @@ const PROBES = {
   "scripts:read": ["/v1/triggers", {}],
   "scripts:write": ["/v1/scripts/check", { method: "POST", json: {} }],
   ops: ["/v1/retention", {}],
+  // a name the API refuses (400 after the scope check): nothing is deleted
+  "secrets:write": ["/v1/scripts/probe/secrets/not-a-name", { method: "DELETE" }],
 };
 
 /**
@@ -25,7 +28,8 @@ export async function probeScopes(token) {
         return scope;
       } catch (err) {
         if (err.status === 401) throw err;
-        return err.status === 400 ? scope : null; // 400: past the scope check, refused as input
+        // 400: past the scope check, refused as input; NOT_CONFIGURED: past it, no secrets key set
+        return err.status === 400 || err.code === "NOT_CONFIGURED" ? scope : null;
       }
     }),
   );

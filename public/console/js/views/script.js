@@ -1,11 +1,13 @@
 // One script: the editor with a compile check as you type (POST /v1/scripts/check; the 422's
-// line is marked), Save (a new version), the version history, and a dry run of the draft.
+// line is marked), Save (a new version), the version history, the secrets by name, and a dry run
+// of the draft.
 import { api } from "../api.js";
 import { fmtTime, h, message } from "../dom.js";
 import { can, needs } from "../scopes.js";
 import { renderDryRun } from "./dry-run.js";
 import { createEditor } from "./editor.js";
 import { sourceListing } from "./inspector.js";
+import { renderSecrets } from "./secrets.js";
 
 /** A 422 answer → { line, message }; any other failure → { message }. */
 export function compileProblem(err) {
@@ -134,6 +136,7 @@ function show(root, script, versions) {
         viewer,
       ),
     ),
+    renderSecrets(current.id),
     writable ? renderDryRun(() => ({ ...current, source: editor.value() })) : null,
   );
 }
