@@ -1,6 +1,7 @@
 /**
  * Two test projects:
  * - `server`: the local libSQL HTTP server's own tests and the Node tools (`npm start`), in Node.
+ *   test/node: checks that need Node (the whole OpenAPI document through a standard validator).
  * - `worker`: the engine and the worker, inside workerd through @cloudflare/vitest-pool-workers,
  *   talking over HTTP to a real local libSQL server that test/global-setup.ts starts.
  * - `console`: the console in real Chromium (playwright-core + @sparticuz/chromium) against one
@@ -24,7 +25,12 @@ export default defineConfig({
         test: {
           name: "server",
           environment: "node",
-          include: ["test/server/**/*.test.ts", "test/tools/**/*.test.ts", "test/cli/**/*.test.ts"],
+          include: [
+            "test/server/**/*.test.ts",
+            "test/tools/**/*.test.ts",
+            "test/cli/**/*.test.ts",
+            "test/node/**/*.test.ts",
+          ],
           testTimeout: 30_000,
         },
       },

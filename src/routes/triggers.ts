@@ -38,6 +38,8 @@ const triggerMiddleware = [requireScope("trigger"), ...jsonObjectBody(MAX_CONTEX
 /**
  * Documented like every route, but served without the generic JSON validator: the body is read,
  * capped and parsed once by jsonObjectBody, and the engine checks the context as it converts it.
+ * Registered with `registerPath`, which copies every key into the document: so it takes
+ * `scopeDoc` (no `middleware` key), never `scoped` (test/node/openapi.test.ts goes red).
  */
 const trigger = createRoute({
   method: "post",
