@@ -9,12 +9,13 @@
 import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Cursor } from "../lib/time-params";
 import type { Database } from "./client";
-import { pipelineSpans, pipelineTraces, type TraceStatus } from "./schema";
+import { type Decision, pipelineSpans, pipelineTraces, type TraceStatus } from "./schema";
 
 /** Filters of `GET /v1/traces` and `GET /v1/traces/otlp`. Instants are Unix ms. */
 export interface TraceFilter {
   triggerEvent?: string;
   status?: TraceStatus;
+  decision?: Decision;
   userId?: string;
   requestIp?: string;
   scriptId?: string;
@@ -64,6 +65,7 @@ function pageWhere(q: TracePageQuery): SQL | undefined {
   const conditions: (SQL | undefined)[] = [
     q.triggerEvent !== undefined ? eq(t.triggerEvent, q.triggerEvent) : undefined,
     q.status !== undefined ? eq(t.status, q.status) : undefined,
+    q.decision !== undefined ? eq(t.decision, q.decision) : undefined,
     q.userId !== undefined ? eq(t.userId, q.userId) : undefined,
     q.requestIp !== undefined ? eq(t.requestIp, q.requestIp) : undefined,
     q.since !== undefined ? gte(t.startedAt, q.since) : undefined,

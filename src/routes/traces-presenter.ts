@@ -54,6 +54,7 @@ export function toPageQuery(q: TraceListQuery): TracePageQuery {
   return {
     triggerEvent: q.trigger_event,
     status: q.status,
+    decision: q.decision,
     userId: q.user_id,
     requestIp: q.request_ip,
     scriptId: q.script_id,

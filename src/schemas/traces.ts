@@ -3,7 +3,7 @@
  * OTLP export), path ids, and the response bodies (they also feed `GET /openapi.json`).
  */
 import { z } from "@hono/zod-openapi";
-import { SPAN_KINDS, SPAN_STATUSES, TRACE_STATUSES } from "../db/schema";
+import { DECISIONS, SPAN_KINDS, SPAN_STATUSES, TRACE_STATUSES } from "../db/schema";
 import { cursorParam, instantParam, limitParam, traceIdParam } from "../lib/time-params";
 import { EventName, ScriptId } from "./common";
 
@@ -14,6 +14,10 @@ export const TRACE_PAGE_MAX = 200;
 export const TraceListQuery = z.object({
   trigger_event: EventName.optional(),
   status: z.enum(TRACE_STATUSES).optional().openapi({ description: "success | blocked | error" }),
+  decision: z.enum(DECISIONS).optional().openapi({
+    description:
+      "allow | block: the answer given, whatever the status (an error fails closed as block, or open as allow)",
+  }),
   user_id: z.string().min(1).max(256).optional(),
   request_ip: z.string().min(1).max(64).optional(),
   script_id: ScriptId.optional().openapi({

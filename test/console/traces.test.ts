@@ -69,6 +69,20 @@ describe("traces", () => {
     expect(await page.getByLabel("Status").inputValue()).toBe("blocked");
   });
 
+  it("filters by decision, the answer given, from the form and from a shared link", async () => {
+    await go(page, `/traces?trigger_event=${event}`);
+    await expect.poll(() => rowIds(page)).toHaveLength(2);
+    await page.getByLabel("Decision").selectOption("allow");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect
+      .poll(() => page.evaluate(() => location.hash))
+      .toBe(`#/traces?trigger_event=${event}&decision=allow`);
+    await expect.poll(() => rowIds(page)).toEqual([allowedId]);
+    await go(page, `/traces?trigger_event=${event}&decision=block`);
+    await expect.poll(() => rowIds(page)).toEqual([blockedId]);
+    expect(await page.getByLabel("Decision").inputValue()).toBe("block");
+  });
+
   it("live tail shows a trace that arrives after the page loaded", async () => {
     await go(page, `/traces?trigger_event=${event}`);
     await expect.poll(() => rowIds(page)).toHaveLength(2);

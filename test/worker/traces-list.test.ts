@@ -35,6 +35,7 @@ describe("GET /v1/traces filters", () => {
       startedAt: T0 + 2000,
       durationMs: 500,
       status: "error",
+      decision: "block", // failed closed
       requestIp: "10.0.0.2",
     });
     const d = traceRow({
@@ -72,6 +73,10 @@ describe("GET /v1/traces filters", () => {
 
     expect(ids((await q("&status=blocked")).body)).toEqual([b.id]);
     expect(ids((await q("&status=error")).body)).toEqual([c.id]);
+    // the answer given, whatever the status: the failed-closed error counts as a block
+    expect(ids((await q("&decision=block")).body)).toEqual([c.id, b.id]);
+    expect(ids((await q("&decision=allow")).body)).toEqual([d.id, a.id]);
+    expect(ids((await q("&decision=block&status=error")).body)).toEqual([c.id]);
     expect(ids((await admin("GET", `/v1/traces?user_id=${user}`)).body)).toEqual([d.id, b.id, a.id]);
     expect(ids((await q("&request_ip=10.0.0.1")).body)).toEqual([d.id, a.id]);
     expect(ids((await admin("GET", `/v1/traces?script_id=${script}`)).body)).toEqual([c.id, a.id]);
@@ -161,6 +166,7 @@ describe("GET /v1/traces pagination", () => {
 describe("GET /v1/traces bad parameters", () => {
   const cases: [string, string][] = [
     ["status=maybe", "status"],
+    ["decision=blocked", "decision"],
     ["limit=0", "limit"],
     ["limit=201", "limit"],
     ["limit=abc", "limit"],

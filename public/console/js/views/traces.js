@@ -7,6 +7,7 @@ import { navigate } from "../router.js";
 const FILTERS = [
   "trigger_event",
   "status",
+  "decision",
   "user_id",
   "request_ip",
   "script_id",
@@ -26,6 +27,13 @@ function filterForm(params, onApply) {
       h("option", { value: s, selected: params.get("status") === s }, s || "any"),
     ),
   );
+  const decision = h(
+    "select",
+    { name: "decision" },
+    ["", "allow", "block"].map((s) =>
+      h("option", { value: s, selected: params.get("decision") === s }, s || "any"),
+    ),
+  );
   const tail = h("input", { type: "checkbox", name: "tail", checked: params.get("tail") === "1" });
   const form = h(
     "form",
@@ -42,6 +50,7 @@ function filterForm(params, onApply) {
     },
     text("trigger_event", "Trigger", "before_signin"),
     field("Status", status),
+    field("Decision", decision),
     text("user_id", "User id"),
     text("request_ip", "IP"),
     text("script_id", "Script id"),
