@@ -10,6 +10,7 @@ import { ApiError } from "../errors";
 import { randomHex } from "../lib/hex";
 import { createLogger } from "../lib/log";
 import type { AppEnv } from "../types";
+import { handleError } from "./errors";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -25,8 +26,13 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const logger = createLogger(loaded.ok ? loaded.config.LOG_LEVEL : "info", { request_id: requestId });
     c.set("logger", logger);
     try {
-      if (!loaded.ok)
-        throw new ApiError("CONFIG_INVALID", `Worker configuration is invalid: ${loaded.message}`);
+      if (!loaded.ok) {
+        // answered here, not thrown: a throw would pass this `finally` before onError set the
+        // answer, and the request line would log the default 200
+        const invalid = new ApiError("CONFIG_INVALID", `Worker configuration is invalid: ${loaded.message}`);
+        c.res = handleError(invalid, c);
+        return c.res;
+      }
       c.set("config", loaded.config);
       c.set("db", lazyDatabase(loaded.config));
       await next();

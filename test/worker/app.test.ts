@@ -42,6 +42,18 @@ describe("app", () => {
     expect(lines.join("\n")).not.toContain("test-admin-token");
   });
 
+  it("logs an invalid configuration's answer with its real status", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
+    const res = await callWithEnv({ FAIL_MODE: "sometimes" }, "GET", "/health");
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as any).error.code).toBe("CONFIG_INVALID");
+    const requestLines = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    expect(requestLines).toEqual([
+      expect.objectContaining({ level: "error", path: "/health", status: 500, outcome: "server_error" }),
+    ]);
+  });
+
   it("reports an unreachable database on /health as 503", async () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
     const res = await callWithEnv({ TURSO_DATABASE_URL: "http://127.0.0.1:9" }, "GET", "/health");
