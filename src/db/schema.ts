@@ -5,7 +5,8 @@
  * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex), and
  *   one CLIENT row per outbound HTTP call of a script (its parent is the script's span).
  * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
- * - `pipeline_script_versions`: immutable source versions, so an old trace can show the code that ran.
+ * - `pipeline_script_versions`: immutable versions (source, allowed_hosts, timeout_ms), so an old
+ *   trace can show the code that ran and where it could reach.
  * - `script_secrets`: per-script secrets, AES-GCM ciphertext only (see src/secrets/crypto.ts).
  *
  * Indexes are named for the reads and the retention cleanup that use them; spans are deleted
@@ -119,10 +120,6 @@ export const pipelineScripts = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
     instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
-    /** Hosts http.fetch may reach: a JSON array of `host` / `*.domain` entries; `[]` = no network. */
-    allowedHosts: text("allowed_hosts", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
-    /** Deadline of one run while it waits on I/O, in ms (1..30,000, checked by the API). */
-    timeoutMs: integer("timeout_ms").notNull().default(3000),
     currentVersion: integer("current_version").notNull(),
     createdAt: integer("created_at").notNull().default(nowMs),
     updatedAt: integer("updated_at").notNull().default(nowMs),
@@ -147,6 +144,14 @@ export const pipelineScriptVersions = sqliteTable(
     version: integer("version").notNull(),
     source: text("source").notNull(),
     sha256: text("sha256").notNull(),
+    /**
+     * Network settings are part of a version (changing them makes a new one, so an old version
+     * still says where it could reach). Hosts http.fetch may reach: a JSON array of `host` /
+     * `*.domain` entries; `[]` = no network.
+     */
+    allowedHosts: text("allowed_hosts", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Deadline of one run while it waits on I/O, in ms (1..30,000, checked by the API). */
+    timeoutMs: integer("timeout_ms").notNull().default(3000),
     createdAt: integer("created_at").notNull().default(nowMs),
   },
   (t) => [

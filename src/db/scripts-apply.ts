@@ -10,14 +10,20 @@ import { isUniqueViolation } from "../lib/db-errors";
 import type { AuditInsert } from "./audit-repo";
 import type { Database } from "./client";
 import { auditLog, pipelineScripts, pipelineScriptVersions } from "./schema";
-import { type NewScript, newScriptRows, type ScriptChanges } from "./scripts-repo";
+import {
+  type NewScript,
+  newScriptRows,
+  type ScriptChanges,
+  type VersionContent,
+  versionRow,
+} from "./scripts-repo";
 
 export interface PlannedUpdate {
   id: string;
   expectedVersion: number;
   changes: ScriptChanges;
-  /** Set when the source changes (a new version); sha256 decides that before the transaction. */
-  source: { source: string; sha256: string } | null;
+  /** Set when the source or the network settings change (a new version), decided before the transaction. */
+  version: VersionContent | null;
 }
 
 export interface AppliedScript {
@@ -96,17 +102,13 @@ export async function applyScriptPlan(
         await tx.update(pipelineScripts).set({ enabled: false }).where(eq(pipelineScripts.id, u.id));
       }
     }
-    // Phase 2: the final fields, and a new version where the source changed.
+    // Phase 2: the final fields, and a new version where the source or network settings changed.
     const applied: AppliedScript[] = [];
     for (const [i, u] of updates.entries()) {
       const row = current[i] as (typeof current)[number];
-      const version = u.source ? row.currentVersion + 1 : row.currentVersion;
-      if (u.source) {
-        const src = u.source;
-        await tx
-          .insert(pipelineScriptVersions)
-          .values({ scriptId: u.id, version, source: src.source, sha256: src.sha256, createdAt: now });
-      }
+      const version = u.version ? row.currentVersion + 1 : row.currentVersion;
+      if (u.version)
+        await tx.insert(pipelineScriptVersions).values(versionRow(u.id, version, u.version, now));
       const enabled = u.changes.enabled ?? row.enabled;
       await step(`update.${i}`, () =>
         tx

@@ -13,13 +13,23 @@ import {
   type ScriptVersionRow,
 } from "./schema";
 
-/** A script together with the source of its current version. */
-export interface ScriptWithSource extends ScriptRow {
+/**
+ * What a version holds besides its number: the source and the network settings. A change to any
+ * of them appends a new version; a version is never edited.
+ */
+export interface VersionContent {
   source: string;
   sha256: string;
+  /** Hosts http.fetch may reach (`api.example.com`, `*.example.com`); `[]` = no network. */
+  allowedHosts: string[];
+  /** Deadline of one run while it waits on I/O, in ms. */
+  timeoutMs: number;
 }
 
-export interface NewScript {
+/** A script together with the content of its current version. */
+export interface ScriptWithSource extends ScriptRow, VersionContent {}
+
+export interface NewScript extends VersionContent {
   id: string;
   name: string;
   description: string | null;
@@ -29,8 +39,6 @@ export interface NewScript {
   enabled: boolean;
   onError: OnErrorPolicy;
   instructionBudget: number;
-  source: string;
-  sha256: string;
   now: number;
 }
 
@@ -38,6 +46,8 @@ const withSource = {
   script: pipelineScripts,
   source: pipelineScriptVersions.source,
   sha256: pipelineScriptVersions.sha256,
+  allowedHosts: pipelineScriptVersions.allowedHosts,
+  timeoutMs: pipelineScriptVersions.timeoutMs,
 };
 
 const currentVersionJoin = and(
@@ -45,11 +55,16 @@ const currentVersionJoin = and(
   eq(pipelineScriptVersions.version, pipelineScripts.currentVersion),
 );
 
-const flatten = (r: { script: ScriptRow; source: string; sha256: string }): ScriptWithSource => ({
-  ...r.script,
-  source: r.source,
-  sha256: r.sha256,
+const flatten = ({ script, ...content }: { script: ScriptRow } & VersionContent): ScriptWithSource => ({
+  ...script,
+  ...content,
 });
+
+/** The row of version `version` of script `scriptId`. */
+export function versionRow(scriptId: string, version: number, c: VersionContent, now: number) {
+  const { source, sha256, allowedHosts, timeoutMs } = c;
+  return { scriptId, version, source, sha256, allowedHosts, timeoutMs, createdAt: now };
+}
 
 /** Every enabled script of every trigger, with its current source, in execution order. */
 export async function listEnabledScripts(db: Database): Promise<ScriptWithSource[]> {
@@ -120,7 +135,7 @@ export function newScriptRows(s: NewScript) {
       createdAt: s.now,
       updatedAt: s.now,
     },
-    version: { scriptId: s.id, version: 1, source: s.source, sha256: s.sha256, createdAt: s.now },
+    version: versionRow(s.id, 1, s, s.now),
   };
 }
 
@@ -147,7 +162,7 @@ export type ScriptChanges = Partial<
 >;
 
 /**
- * Applies field changes and, when `newSource` is given, appends version `current + 1` and points
+ * Applies field changes and, when `newVersion` is given, appends version `current + 1` and points
  * the script at it — in one batch, guarded by the version read before, so two concurrent edits
  * cannot both claim the same version number (the loser fails on the primary key). The audit
  * entry, when given, is written in the same batch.
@@ -156,11 +171,11 @@ export async function updateScript(
   db: Database,
   current: ScriptWithSource,
   changes: ScriptChanges,
-  newSource: { source: string; sha256: string } | null,
+  newVersion: VersionContent | null,
   now: number,
   audit?: AuditInsert,
 ): Promise<void> {
-  const version = newSource ? current.currentVersion + 1 : current.currentVersion;
+  const version = newVersion ? current.currentVersion + 1 : current.currentVersion;
   const update = db
     .update(pipelineScripts)
     .set({ ...changes, currentVersion: version, updatedAt: now })
@@ -168,17 +183,13 @@ export async function updateScript(
       and(eq(pipelineScripts.id, current.id), eq(pipelineScripts.currentVersion, current.currentVersion)),
     );
   const auditRow = audit ? [auditInsert(db, audit)] : [];
-  if (!newSource) {
+  if (!newVersion) {
     await db.batch([update, ...auditRow]);
     return;
   }
-  const insertVersion = db.insert(pipelineScriptVersions).values({
-    scriptId: current.id,
-    version,
-    source: newSource.source,
-    sha256: newSource.sha256,
-    createdAt: now,
-  });
+  const insertVersion = db
+    .insert(pipelineScriptVersions)
+    .values(versionRow(current.id, version, newVersion, now));
   await db.batch([insertVersion, update, ...auditRow]);
 }
 

@@ -37,6 +37,8 @@ export function toSpec(s: ScriptWithSource & WithSecrets): ScriptSpec {
     onError: s.onError,
     instructionBudget: s.instructionBudget,
     source: s.source,
+    allowedHosts: s.allowedHosts,
+    timeoutMs: s.timeoutMs,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * From API bodies to script rows, shared by the scripts routes and the plan apply: the compile
- * check (422 naming the field), new-script rows, field changes and the new-source test.
+ * check (422 naming the field), new-script rows, field changes and the new-version test (a new
+ * source, allowed_hosts or timeout_ms makes a new version).
  */
 import type { z } from "@hono/zod-openapi";
 import type * as repo from "../db/scripts-repo";
@@ -39,6 +40,8 @@ export async function newScriptFrom(
     instructionBudget: body.instruction_budget,
     source: body.source,
     sha256: await sha256Hex(body.source),
+    allowedHosts: body.allowed_hosts,
+    timeoutMs: body.timeout_ms,
     now,
   };
 }
@@ -61,12 +64,32 @@ export function changesFrom(body: z.output<typeof UpdateScriptFields>): repo.Scr
   return changes;
 }
 
-/** The new source of an update, or null when none is given or it equals the current one. */
-export async function newSourceFor(
-  currentSha256: string,
-  source: string | undefined,
-): Promise<{ source: string; sha256: string } | null> {
-  if (source === undefined) return null;
-  const sha256 = await sha256Hex(source);
-  return sha256 === currentSha256 ? null : { source, sha256 };
+/** A new version's content and the API names of what differs from the current one. */
+export interface NewVersion {
+  content: repo.VersionContent;
+  changed: ("source" | "allowed_hosts" | "timeout_ms")[];
+}
+
+/**
+ * The version an update makes, or null when it gives no source, allowed_hosts or timeout_ms that
+ * differ from the current version (or the script is unknown: the caller answers 404).
+ */
+export async function newVersionFor(
+  current: repo.VersionContent | undefined,
+  body: Pick<z.output<typeof UpdateScriptFields>, "source" | "allowed_hosts" | "timeout_ms">,
+): Promise<NewVersion | null> {
+  if (!current) return null;
+  const sha256 = body.source === undefined ? current.sha256 : await sha256Hex(body.source);
+  const content: repo.VersionContent = {
+    source: body.source ?? current.source,
+    sha256,
+    allowedHosts: body.allowed_hosts ?? current.allowedHosts,
+    timeoutMs: body.timeout_ms ?? current.timeoutMs,
+  };
+  const changed: NewVersion["changed"] = [];
+  if (sha256 !== current.sha256) changed.push("source");
+  if (JSON.stringify(content.allowedHosts) !== JSON.stringify(current.allowedHosts))
+    changed.push("allowed_hosts");
+  if (content.timeoutMs !== current.timeoutMs) changed.push("timeout_ms");
+  return changed.length ? { content, changed } : null;
 }

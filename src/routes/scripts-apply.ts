@@ -16,7 +16,7 @@ import { getScriptCache } from "../pipeline/script-source";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { ApplyResultSchema, ApplyScriptsBody } from "../schemas/scripts";
 import type { App } from "../types";
-import { assertCompiles, changesFrom, newScriptFrom, newSourceFor } from "./script-fields";
+import { assertCompiles, changesFrom, newScriptFrom, newVersionFor } from "./script-fields";
 
 /** A plan of many scripts (200 items at most; each source at most 64 KiB). */
 const MAX_APPLY_BODY_BYTES = 4 * 1024 * 1024;
@@ -57,15 +57,14 @@ export function registerScriptsApply(app: App): void {
         )
       ).map((s) => [s.id, s]),
     );
-    const updates: PlannedUpdate[] = await Promise.all(
-      body.update.map(async (u) => ({
-        id: u.id,
-        expectedVersion: u.expected_version,
-        changes: changesFrom(u),
-        // An unknown id is refused inside the transaction (404 naming the item).
-        source: await newSourceFor(known.get(u.id)?.sha256 ?? "", u.source),
-      })),
-    );
+    // An unknown id gets no new version here and is refused inside the transaction (404 naming the item).
+    const versions = await Promise.all(body.update.map((u) => newVersionFor(known.get(u.id), u)));
+    const updates: PlannedUpdate[] = body.update.map((u, i) => ({
+      id: u.id,
+      expectedVersion: u.expected_version,
+      changes: changesFrom(u),
+      version: versions[i]?.content ?? null,
+    }));
     const audits = [
       ...creates.map((s) =>
         auditEntry(
@@ -80,9 +79,9 @@ export function registerScriptsApply(app: App): void {
           now,
         ),
       ),
-      ...updates.map((u) => {
-        const after = u.source ? u.expectedVersion + 1 : u.expectedVersion;
-        const changed = [...Object.keys(u.changes), ...(u.source ? ["source"] : [])];
+      ...updates.map((u, i) => {
+        const after = u.version ? u.expectedVersion + 1 : u.expectedVersion;
+        const changed = [...Object.keys(u.changes), ...(versions[i]?.changed ?? [])];
         const change = u.changes.enabled === false ? "disable" : "update";
         return auditEntry(
           c,

@@ -14,6 +14,8 @@ export function presentScript(s: ScriptWithSource) {
     enabled: s.enabled,
     on_error: s.onError,
     instruction_budget: s.instructionBudget,
+    allowed_hosts: s.allowedHosts,
+    timeout_ms: s.timeoutMs,
     current_version: s.currentVersion,
     source: s.source,
     sha256: s.sha256,
@@ -27,6 +29,8 @@ export function presentVersion(v: ScriptVersionRow, withSource: boolean) {
     script_id: v.scriptId,
     version: v.version,
     sha256: v.sha256,
+    allowed_hosts: v.allowedHosts,
+    timeout_ms: v.timeoutMs,
     created_at: v.createdAt,
     ...(withSource ? { source: v.source } : {}),
   };

@@ -1,6 +1,6 @@
 /**
- * The scripts API (admin token): create, list, read, update (a source change makes a new
- * immutable version), disable, and read versions. Source that does not compile is refused with
+ * The scripts API (admin token): create, list, read, update (a new source, allowed_hosts or
+ * timeout_ms makes a new immutable version), disable, and read versions. Source that does not compile is refused with
  * 422 and its line and message; an enabled script cannot share a slot (event, layer, parallel).
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -21,7 +21,7 @@ import {
   UpdateScriptBody,
 } from "../schemas/scripts";
 import type { App } from "../types";
-import { assertCompiles, changesFrom, newScriptFrom, newSourceFor } from "./script-fields";
+import { assertCompiles, changesFrom, newScriptFrom, newVersionFor } from "./script-fields";
 import { presentScript, presentVersion } from "./scripts-presenter";
 
 const MAX_SCRIPT_BODY_BYTES = 256 * 1024;
@@ -112,7 +112,7 @@ const update = createRoute({
   ...base,
   method: "put",
   path: "/v1/scripts/{id}",
-  summary: "Update a script (a new source makes a new version)",
+  summary: "Update a script (a new source, allowed_hosts or timeout_ms makes a new version)",
   ...writer,
   request: {
     params: ScriptIdParam,
@@ -206,19 +206,20 @@ export function registerScripts(app: App): void {
     const expected = expectedVersion(c.req.header("if-match"), body.expected_version);
     if (expected !== null && expected !== current.currentVersion) throw versionConflict(current, expected);
     if (body.source !== undefined) assertCompiles(body.source);
+    const next = await newVersionFor(current, body);
     const planned = {
       id,
       expectedVersion: expected ?? current.currentVersion,
       changes: changesFrom(body),
-      source: await newSourceFor(current.sha256, body.source),
+      version: next?.content ?? null,
     };
     const audit = auditEntry(c, {
       action: "script.update",
       targetType: "script",
       targetId: id,
       beforeVersion: planned.expectedVersion,
-      afterVersion: planned.source ? planned.expectedVersion + 1 : planned.expectedVersion,
-      details: { changed: [...Object.keys(planned.changes), ...(planned.source ? ["source"] : [])] },
+      afterVersion: planned.version ? planned.expectedVersion + 1 : planned.expectedVersion,
+      details: { changed: [...Object.keys(planned.changes), ...(next?.changed ?? [])] },
     });
     // One transaction that re-checks the version: a change landing after our read is a 409 too.
     await applyScriptPlan(c.var.db, [], [planned], Date.now(), [audit]).catch((err) => {

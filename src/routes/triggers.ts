@@ -9,12 +9,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
 import * as repo from "../db/scripts-repo";
+import { offlinePorts } from "../engine";
 import type { JsonObject, ScriptSpec } from "../engine/types";
 import { ApiError } from "../errors";
 import { requireScope, scopeDoc, scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
-import { runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
+import { LIVE_PORTS, runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
 import { scrubSecretValues, specsWithSecrets } from "../pipeline/script-secrets";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
 import { EVENT_NAME_PATTERN, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -149,6 +150,8 @@ export function registerTriggers(app: App): void {
         onError: d.on_error,
         instructionBudget: d.instruction_budget,
         source: d.source,
+        allowedHosts: d.allowed_hosts,
+        timeoutMs: d.timeout_ms,
       };
     });
     const replaced = new Set(drafts.map((d) => d.id));
@@ -169,7 +172,8 @@ export function registerTriggers(app: App): void {
       userId: userIdOf(context),
       requestIp: requestIpOf(context, c.req.header("cf-connecting-ip")),
     };
-    const run = await runScripts(c.var.config, call, specs);
+    const ports = body.http === "off" ? offlinePorts : LIVE_PORTS;
+    const run = await runScripts(c.var.config, call, specs, [], ports);
     // The dry run is an admin read: script secrets are scrubbed from its data too (spans already are).
     const answer = { ...presentResult(run), data: scrubSecretValues(specs, run.result.data) };
     return c.json({ ...answer, stored: false as const, spans: run.spans.map(presentSpan) }, 200);

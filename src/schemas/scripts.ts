@@ -1,5 +1,7 @@
 /** Request and response schemas of the scripts API. */
 import { z } from "@hono/zod-openapi";
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from "../engine/driver";
+import { isHostPattern } from "../engine/egress";
 import { EventName, ScriptId } from "./common";
 
 export const MAX_SOURCE_BYTES = 64 * 1024;
@@ -16,6 +18,35 @@ const source = z
   );
 const name = z.string().trim().min(1, "must not be empty").max(100);
 
+export const MAX_ALLOWED_HOSTS = 20;
+export { DEFAULT_SCRIPT_TIMEOUT_MS };
+export const MAX_SCRIPT_TIMEOUT_MS = 30_000;
+
+/** Hosts a script's http.fetch may reach; shared by the scripts API, apply and the dry run's drafts. */
+export const AllowedHosts = z
+  .array(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine(
+        isHostPattern,
+        "must be a host (api.example.com), a wildcard (*.example.com), an IPv4 or [IPv6] address",
+      ),
+  )
+  .max(MAX_ALLOWED_HOSTS)
+  .openapi({
+    description: "Hosts http.fetch may reach (exact, or *.domain for sub-domains); empty: no network",
+    example: ["api.example.com"],
+  });
+
+/** A script's deadline while it waits on http.fetch, in ms. */
+export const ScriptTimeout = z.number().int().min(1).max(MAX_SCRIPT_TIMEOUT_MS).openapi({
+  description:
+    "Deadline of one run while it waits on http.fetch (ms); then it ends as an error under on_error",
+  example: DEFAULT_SCRIPT_TIMEOUT_MS,
+});
+
 export const CreateScriptBody = z
   .object({
     name,
@@ -26,6 +57,8 @@ export const CreateScriptBody = z
     enabled: z.boolean().default(true),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: budget.default(DEFAULT_INSTRUCTION_BUDGET),
+    allowed_hosts: AllowedHosts.default([]),
+    timeout_ms: ScriptTimeout.default(DEFAULT_SCRIPT_TIMEOUT_MS),
     source: source.openapi({
       example: 'if ctx.country == "KP" then return { block = true, reason = "country" } end',
     }),
@@ -43,6 +76,8 @@ export const UpdateScriptFields = z.object({
   enabled: z.boolean().optional(),
   on_error: z.enum(["continue", "block"]).optional(),
   instruction_budget: budget.optional(),
+  allowed_hosts: AllowedHosts.optional(),
+  timeout_ms: ScriptTimeout.optional(),
   source: source.optional(),
 });
 
@@ -82,6 +117,8 @@ export const ScriptSchema = z
     enabled: z.boolean(),
     on_error: z.enum(["continue", "block"]),
     instruction_budget: z.number().int(),
+    allowed_hosts: z.array(z.string()),
+    timeout_ms: z.number().int(),
     current_version: z.number().int(),
     source: z.string(),
     sha256: z.string(),
@@ -95,6 +132,8 @@ export const ScriptVersionSchema = z
     script_id: z.string(),
     version: z.number().int(),
     sha256: z.string(),
+    allowed_hosts: z.array(z.string()),
+    timeout_ms: z.number().int(),
     created_at: z.number().int(),
     source: z.string().optional(),
   })

@@ -1,7 +1,7 @@
 /** Request and response schemas of the trigger endpoints and the dry run. */
 import { z } from "@hono/zod-openapi";
 import { EventName, ScriptId } from "./common";
-import { MAX_SOURCE_BYTES } from "./scripts";
+import { AllowedHosts, DEFAULT_SCRIPT_TIMEOUT_MS, MAX_SOURCE_BYTES, ScriptTimeout } from "./scripts";
 
 export const MAX_CONTEXT_BYTES = 64 * 1024;
 
@@ -39,6 +39,8 @@ export const DraftScript = z
     source: z.string().min(1).max(MAX_SOURCE_BYTES),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+    allowed_hosts: AllowedHosts.default([]),
+    timeout_ms: ScriptTimeout.default(DEFAULT_SCRIPT_TIMEOUT_MS),
   })
   .strict()
   .openapi("DraftScript");
@@ -48,6 +50,10 @@ export const DryRunBody = z
     context: TriggerContext,
     scripts: z.array(DraftScript).max(50).default([]),
     only_drafts: z.boolean().default(false),
+    http: z.enum(["live", "off"]).default("live").openapi({
+      description:
+        'live: http.fetch makes real calls (under each script\'s allowed_hosts); off: every http.fetch fails at once with "http.fetch: HTTP is off for this run"',
+    }),
   })
   .strict()
   .openapi("DryRun");
