@@ -4,7 +4,7 @@
  * Every failure becomes a one-line CliError: unreachable server, HTTP status with the server's
  * error code, message and field.
  */
-import { CliError } from "./errors";
+import { CliError, EXIT } from "./errors";
 
 /** A script as `GET /v1/scripts` answers it (the fields the CLI uses). */
 export interface LiveScript {
@@ -19,6 +19,8 @@ export interface LiveScript {
   instruction_budget: number;
   current_version: number;
   source: string;
+  /** Secret names set on the server (filled in by `withSecretNames`; absent: not asked or no key). */
+  secrets?: string[];
 }
 
 export interface ApplyBody {
@@ -41,6 +43,9 @@ export interface ServerOptions {
   token?: string;
   fetch?: typeof fetch;
 }
+
+/** Secret-name lookups in flight at once (one GET per script). */
+const SECRET_LOOKUPS_AT_ONCE = 6;
 
 export class HooklineApi {
   private readonly base: string;
@@ -66,6 +71,33 @@ export class HooklineApi {
   async listScripts(): Promise<LiveScript[]> {
     const body = (await this.call("GET", "/v1/scripts")) as { scripts: LiveScript[] };
     return body.scripts;
+  }
+
+  /**
+   * The names of a script's secrets (values are never answered), or null when the server has no
+   * SECRETS_KEY configured.
+   */
+  async secretNames(id: string): Promise<string[] | null> {
+    try {
+      const body = (await this.call("GET", `/v1/scripts/${encodeURIComponent(id)}/secrets`)) as {
+        secrets: { name: string }[];
+      };
+      return body.secrets.map((s) => s.name).sort();
+    } catch (err) {
+      if (err instanceof CliError && err.code === "NOT_CONFIGURED") return null;
+      throw err;
+    }
+  }
+
+  /** The scripts with their secret names, asked a few at a time. */
+  async withSecretNames(scripts: LiveScript[]): Promise<LiveScript[]> {
+    const out: LiveScript[] = [];
+    for (let i = 0; i < scripts.length; i += SECRET_LOOKUPS_AT_ONCE) {
+      const chunk = scripts.slice(i, i + SECRET_LOOKUPS_AT_ONCE);
+      const names = await Promise.all(chunk.map((s) => this.secretNames(s.id)));
+      out.push(...chunk.map((s, j) => (names[j] === null ? s : { ...s, secrets: names[j] as string[] })));
+    }
+    return out;
   }
 
   async apply(plan: ApplyBody): Promise<AppliedScript[]> {
@@ -94,7 +126,10 @@ export class HooklineApi {
     } catch {
       body = undefined;
     }
-    if (!res.ok) throw new CliError(describeFailure(method, path, res.status, body));
+    if (!res.ok) {
+      const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
+      throw new CliError(describeFailure(method, path, res.status, body), EXIT.error, code);
+    }
     if (body === undefined) throw new CliError(`${method} ${path}: the server answered ${res.status} without JSON`);
     return body;
   }

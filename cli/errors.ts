@@ -6,6 +6,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.error,
+    /** The server's error code, when the failure is an API answer. */
+    readonly code?: string,
   ) {
     super(message);
   }

@@ -9,8 +9,8 @@ import { parseArgs } from "./args";
 import { HooklineApi, type ServerOptions } from "./api";
 import { CliError, EXIT } from "./errors";
 import { caseFiles, presentRun, runCase, runOnce } from "./offline";
-import { applyBody, computePlan } from "./plan";
-import { renderPlan, summarize } from "./render";
+import { applyBody, computePlan, secretGaps } from "./plan";
+import { renderPlan, renderSecretGaps, summarize } from "./render";
 import { readTree, writeTree } from "./tree";
 
 export interface Io {
@@ -48,21 +48,26 @@ async function showPlan(positionals: string[], flags: Record<string, string | tr
   const [dir] = want(positionals, 1, usage) as [string];
   const tree = readTree(dir);
   const api = server(flags, io);
-  const items = computePlan(tree, await api.listScripts());
+  const listed = await api.listScripts();
+  // secret names cost one request per script: asked only when the manifest lists some
+  const live = tree.scripts.some((s) => s.secrets !== undefined) ? await api.withSecretNames(listed) : listed;
+  const items = computePlan(tree, live);
   io.out(renderPlan(items, api.url));
+  io.out(renderSecretGaps(secretGaps(tree, live)));
   return { api, items };
 }
 
 const COMMANDS: Record<string, Command> = {
   pull: {
     usage: "pull <dir> [--force]",
-    help: `Writes the live (enabled) scripts of every trigger as <dir>/<trigger>/<layer>-<parallel>-<slug>.lua\nplus <dir>/manifest.json (ids, slots, settings).\n  --force          overwrite a tree pulled before (the triggers' .lua files; tests/ stay)\n${SERVER_FLAGS}`,
+    help: `Writes the live (enabled) scripts of every trigger as <dir>/<trigger>/<layer>-<parallel>-<slug>.lua\nplus <dir>/manifest.json (ids, slots, settings, secret names: never values).\n  --force          overwrite a tree pulled before (the triggers' .lua files; tests/ stay)\n${SERVER_FLAGS}`,
     valued: ["url", "token"],
     booleans: ["force"],
     async run(pos, flags, io) {
       const [dir] = want(pos, 1, this.usage) as [string];
       const api = server(flags, io);
-      const files = writeTree(dir, await api.listScripts(), flags.force === true);
+      const live = await api.withSecretNames((await api.listScripts()).filter((s) => s.enabled));
+      const files = writeTree(dir, live, flags.force === true);
       io.out(`pulled ${files.length - 1} scripts from ${api.url} into ${dir}\n`);
       return EXIT.ok;
     },

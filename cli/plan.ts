@@ -46,9 +46,10 @@ function compare(live: LiveScript, desired: DesiredScript): PlanItem | null {
 }
 
 /**
+ * Each desired script with the live script it stands for (undefined: it is new).
  * @throws CliError when a manifest id is unknown to the server or listed twice
  */
-export function computePlan(tree: ScriptTree, live: LiveScript[]): PlanItem[] {
+function matchScripts(tree: ScriptTree, live: LiveScript[]): [DesiredScript, LiveScript | undefined][] {
   const byId = new Map(live.map((s) => [s.id, s]));
   const claimed = new Set<string>();
   const pairs: [DesiredScript, LiveScript | undefined][] = [];
@@ -69,6 +70,15 @@ export function computePlan(tree: ScriptTree, live: LiveScript[]): PlanItem[] {
     }
     pairs.push([d, match]);
   }
+  return pairs;
+}
+
+/**
+ * @throws CliError when a manifest id is unknown to the server or listed twice
+ */
+export function computePlan(tree: ScriptTree, live: LiveScript[]): PlanItem[] {
+  const pairs = matchScripts(tree, live);
+  const claimed = new Set(pairs.flatMap(([, match]) => (match ? [match.id] : [])));
   const items: PlanItem[] = [];
   for (const [desired, match] of pairs) {
     if (!match) {
@@ -94,7 +104,7 @@ export function applyBody(items: PlanItem[]): ApplyBody {
   const body: ApplyBody = { create: [], update: [] };
   for (const item of items) {
     if (item.kind === "create") {
-      const { id: _id, file: _file, ...fields } = item.desired;
+      const { id: _id, file: _file, secrets: _secrets, ...fields } = item.desired;
       body.create.push(fields);
     } else if (item.kind === "disable") {
       body.update.push({ id: item.live.id, expected_version: item.live.current_version, enabled: false });
@@ -114,4 +124,31 @@ export function applyBody(items: PlanItem[]): ApplyBody {
     }
   }
   return body;
+}
+
+/** Secrets the manifest names that the server lacks, and the reverse (values are never compared). */
+export interface SecretGap {
+  desired: DesiredScript;
+  /** The live script; undefined when push will create it. */
+  live?: LiveScript;
+  missing: string[];
+  unlisted: string[];
+}
+
+/**
+ * The secret names of each script, tree against server, for scripts whose manifest entry lists
+ * `secrets` (live scripts carry their names only when the server has a SECRETS_KEY). push cannot
+ * set values, so these are warnings, not plan items.
+ */
+export function secretGaps(tree: ScriptTree, live: LiveScript[]): SecretGap[] {
+  const gaps: SecretGap[] = [];
+  for (const [desired, match] of matchScripts(tree, live)) {
+    if (desired.secrets === undefined || (match && match.secrets === undefined)) continue;
+    const have = new Set(match?.secrets ?? []);
+    const want = new Set(desired.secrets);
+    const missing = desired.secrets.filter((n) => !have.has(n));
+    const unlisted = [...have].filter((n) => !want.has(n));
+    if (missing.length || unlisted.length) gaps.push({ desired, live: match, missing, unlisted });
+  }
+  return gaps;
 }

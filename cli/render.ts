@@ -1,6 +1,6 @@
 /** Prints a plan for people: one line per script, grouped by trigger, then diffs and a summary. */
 import { unifiedDiff } from "./diff";
-import type { PlanItem } from "./plan";
+import type { PlanItem, SecretGap } from "./plan";
 
 const slot = (s: { layer_index: number; parallel_index: number }) => `${s.layer_index}-${s.parallel_index}`;
 const show = (v: unknown) => JSON.stringify(v);
@@ -52,4 +52,19 @@ export function renderPlan(items: PlanItem[], target: string): string {
   }
   out.push(`Plan: ${summarize(items)}.`);
   return `${out.join("\n")}\n`;
+}
+
+/** Warnings for secret names the tree and the server disagree on (push cannot set values). */
+export function renderSecretGaps(gaps: SecretGap[]): string {
+  const out: string[] = [];
+  for (const g of gaps) {
+    const where = g.live ? `${g.live.id}` : "new script";
+    const who = `${g.desired.trigger_event} ${g.desired.name} (${where})`;
+    for (const name of g.missing) {
+      const path = g.live ? `/v1/scripts/${g.live.id}/secrets/${name}` : "/v1/scripts/<id>/secrets/" + name;
+      out.push(`! secret ${name} of ${who} is listed but not set: secrets.${name} is nil until PUT ${path}`);
+    }
+    for (const name of g.unlisted) out.push(`! secret ${name} of ${who} is set on the server but not listed in the manifest`);
+  }
+  return out.length ? `${out.join("\n")}\n` : "";
 }

@@ -1,6 +1,6 @@
 /**
  * Scripts as files: `<dir>/manifest.json` lists every script (settings, slot, the file with its
- * Lua source) and `pull` lays them out as `<dir>/<trigger>/<layer>-<parallel>-<slug>.lua`.
+ * Lua source, the names of its secrets — never values) and `pull` lays them out as `<dir>/<trigger>/<layer>-<parallel>-<slug>.lua`.
  * Any layout works as input as long as the manifest names the files (examples/scripts/ does).
  * The manifest's `triggers` are the triggers this tree owns: a live script of such a trigger
  * that the manifest does not list is disabled by `push`; other triggers are left alone.
@@ -25,6 +25,8 @@ const ManifestScript = z
     enabled: z.boolean().default(true),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+    /** Names of the secrets the script reads (values never live in the tree; `plan` checks they are set). */
+    secrets: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, "must match ^[A-Z][A-Z0-9_]{0,63}$")).optional(),
   })
   .strict();
 
@@ -99,6 +101,7 @@ function manifestEntry(s: LiveScript, file: string) {
     parallel_index: s.parallel_index,
     on_error: s.on_error,
     instruction_budget: s.instruction_budget,
+    ...(s.secrets !== undefined ? { secrets: s.secrets } : {}),
   };
 }
 

@@ -183,6 +183,35 @@ describe("hookline against a worker", () => {
     expect((await hookline(["plan", tree], { url })).code).toBe(0);
   });
 
+  it("pull writes secret names, never values; plan warns of a listed secret that is not set", async () => {
+    const tree = threeScripts("cli_secrets");
+    expect((await hookline(["push", tree], { url })).code).toBe(0);
+    const [a] = await liveOf("cli_secrets");
+    const value = "cli-secret-value-93ab71";
+    expect((await api(url, "PUT", `/v1/scripts/${a?.id}/secrets/API_KEY`, { value })).status).toBe(201);
+    const pulled = dir();
+    expect((await hookline(["pull", pulled], { url })).code).toBe(0);
+    const files = readTreeFiles(pulled);
+    const manifest = JSON.parse(files["manifest.json"] as string);
+    const entries = manifest.scripts.filter((s: any) => s.trigger_event === "cli_secrets");
+    expect(entries.map((s: any) => s.secrets)).toEqual([["API_KEY"], [], []]);
+    expect(JSON.stringify(files)).not.toContain(value);
+    // a clean tree: no plan items, no warnings
+    expect(await hookline(["plan", pulled], { url })).toMatchObject({ code: 0, err: "" });
+    expect((await hookline(["plan", pulled], { url })).out).not.toContain("! secret");
+
+    entries[0].secrets = ["API_KEY", "WEBHOOK_KEY"];
+    entries[1].secrets = undefined; // not listed: not checked
+    writeFileSync(join(pulled, "manifest.json"), JSON.stringify(manifest));
+    await api(url, "PUT", `/v1/scripts/${entries[2].id}/secrets/STRAY_KEY`, { value });
+    const plan = await hookline(["plan", pulled], { url });
+    expect(plan.code).toBe(0); // not a change push could make: a warning
+    expect(plan.out.split("\n").filter((l) => l.startsWith("!"))).toEqual([
+      `! secret WEBHOOK_KEY of cli_secrets Script a (${a?.id}) is listed but not set: secrets.WEBHOOK_KEY is nil until PUT /v1/scripts/${a?.id}/secrets/WEBHOOK_KEY`,
+      `! secret STRAY_KEY of cli_secrets Script c (${entries[2].id}) is set on the server but not listed in the manifest`,
+    ]);
+  });
+
   it("fails with one line and exit 1 on a wrong token", async () => {
     const res = await hookline(["plan", EXAMPLES], { url, env: { HOOKLINE_TOKEN: "wrong" } });
     expect(res.code).toBe(1);

@@ -36,6 +36,9 @@ export async function startStack(): Promise<CliStack> {
         TRIGGER_TOKEN: "cli-trigger-token",
         TURSO_DATABASE_URL: db.url,
         LOG_LEVEL: "warn",
+        // script secrets on: pull writes their names, plan checks them
+        SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
+        SECRETS_KEY_ID: "cli",
       },
       readyTimeoutMs: 120_000,
     });
