@@ -43,7 +43,8 @@ export class ScriptCache<S extends Pick<ScriptWithSource, "triggerEvent"> = Scri
   private readonly now: () => number;
 
   constructor(private readonly opts: ScriptCacheOptions<S>) {
-    this.now = opts.now ?? Date.now;
+    // Read at each call (not captured once), so a test can move the clock of a live isolate.
+    this.now = opts.now ?? (() => Date.now());
   }
 
   /**

@@ -5,10 +5,11 @@
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoggedRequest } from "../../tools/libsql-server/test-controls";
-import { health, rawPipeline, startTestServer, type TestServer } from "./helpers";
+import { eventually, health, rawExecute, rawPipeline, startTestServer, type TestServer } from "./helpers";
 
 interface Stats {
   pipeline_requests: number;
+  in_flight: number;
   requests: LoggedRequest[];
 }
 
@@ -59,7 +60,8 @@ describe("logging", () => {
         requests: [{ type: "execute", stmt: { sql: "SELECT 1" } }, { type: "close" }],
       });
       await health(server.url);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The line is written when the response closes, which can be just after the client has read it.
+      await eventually(() => lines.length >= 2);
       expect(lines).toHaveLength(2);
       expect(lines[0]).toMatch(/^POST \/v2\/pipeline 200 [\d.]+ms execute,close$/);
       expect(lines[1]).toMatch(/^GET \/health 200 [\d.]+ms -$/);
@@ -124,12 +126,13 @@ describe("test controls", () => {
     await rawPipeline(server.url, { requests: [{ type: "close" }] });
     const reset = await fetch(`${server.url}/_test/reset`, { method: "POST" });
     expect(reset.status).toBe(200);
-    expect(await stats()).toEqual({ pipeline_requests: 0, requests: [] });
+    expect(await reset.json()).toEqual({ ok: true, pipeline_requests: 0 });
+    expect(await stats()).toEqual({ pipeline_requests: 0, in_flight: 0, requests: [] });
   });
 
   it("fault http500 answers 500 text until changed", async () => {
     const res = await setFault({ mode: "http500" });
-    expect(await res.json()).toEqual({ mode: "http500", delay_ms: 0 });
+    expect(await res.json()).toEqual({ mode: "http500", delay_ms: 0, times: null });
     const answer = await rawPipeline(server.url, { requests: [{ type: "close" }] });
     expect(answer.status).toBe(500);
     expect(answer.contentType).toBe("text/plain");
@@ -161,9 +164,60 @@ describe("test controls", () => {
     expect((await rawPipeline(server.url, { requests: [{ type: "close" }] })).status).toBe(200);
   });
 
+  it("fault drop_after_commit commits the request, then destroys the socket without an answer", async () => {
+    await rawExecute(server.url, { sql: "CREATE TABLE lost (x)" });
+    await setFault({ mode: "drop_after_commit" });
+    await fetch(`${server.url}/_test/reset`, { method: "POST" });
+    const insert = {
+      requests: [{ type: "execute", stmt: { sql: "INSERT INTO lost VALUES (1)" } }, { type: "close" }],
+    };
+    await expect(rawPipeline(server.url, insert)).rejects.toThrow();
+    const s = await stats();
+    expect(s.requests[0]).toMatchObject({
+      status: 0,
+      types: ["execute", "close"],
+      sql: ["INSERT INTO lost VALUES (1)"],
+    });
+    await setFault({ mode: "none" });
+    const count = await rawExecute(server.url, { sql: "SELECT count(*) FROM lost" });
+    expect(count.response.result.rows).toEqual([[{ type: "integer", value: "1" }]]);
+  });
+
+  it("fault hold keeps requests unanswered until the mode changes, then serves them", async () => {
+    await fetch(`${server.url}/_test/reset`, { method: "POST" });
+    await setFault({ mode: "hold" });
+    let answered = false;
+    const pending = rawPipeline(server.url, { requests: [{ type: "close" }] }).then((a) => {
+      answered = true;
+      return a;
+    });
+    await eventually(async () => (await stats()).in_flight === 1);
+    // A second, unrelated round trip to the server completes while the first is still held.
+    expect(await health(server.url)).toBe(200);
+    expect(answered).toBe(false);
+    expect((await stats()).requests).toEqual([]);
+    await setFault({ mode: "none" });
+    expect((await pending).status).toBe(200);
+    expect(await stats()).toMatchObject({ pipeline_requests: 1, in_flight: 0 });
+  });
+
+  it("a fault with times applies to that many requests, then the mode returns to none", async () => {
+    expect(await (await setFault({ mode: "http500", times: 2 })).json()).toEqual({
+      mode: "http500",
+      delay_ms: 0,
+      times: 2,
+    });
+    const close = { requests: [{ type: "close" }] };
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await rawPipeline(server.url, close)).status);
+    expect(statuses).toEqual([500, 500, 200]);
+  });
+
   it("rejects a bad fault body", async () => {
     expect((await setFault({ mode: "explode" })).status).toBe(400);
     expect((await setFault({ mode: "delay", delay_ms: -1 })).status).toBe(400);
+    expect((await setFault({ mode: "http500", times: 0 })).status).toBe(400);
+    expect((await setFault({ mode: "hold", times: 1 })).status).toBe(400);
     expect((await fetch(`${server.url}/_test/fault`, { method: "POST", body: "{" })).status).toBe(400);
   });
 });

@@ -12,6 +12,8 @@ import {
   startLocalServer,
 } from "../../tools/libsql-server/server";
 
+export { eventually } from "../poll";
+
 export interface TestServer extends LocalServer {
   file: string;
   /** Stops the server and deletes its temp directory. */

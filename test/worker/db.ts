@@ -1,7 +1,7 @@
 /** Test reads of stored traces and spans, straight from the local libSQL server. */
 import { asc, eq, inArray } from "drizzle-orm";
 import { pipelineSpans, pipelineTraces } from "../../src/db/schema";
-import { eventually, testDb } from "./helpers";
+import { eventuallyValue, testDb } from "./helpers";
 
 /** The stored trace row with this id, or undefined. */
 export async function storedTrace(id: string) {
@@ -29,7 +29,11 @@ export async function storedSpans(traceId: string) {
 
 /** Waits until the trace is stored (it is written in waitUntil, after the answer). */
 export function waitForTrace(id: string, timeoutMs = 5000) {
-  return eventually(() => storedTrace(id), timeoutMs);
+  return eventuallyValue(
+    () => storedTrace(id),
+    (row) => row !== undefined,
+    timeoutMs,
+  ).then((row) => row!);
 }
 
 /** How many of these trace ids are stored. */

@@ -6,6 +6,8 @@
 import { env, SELF } from "cloudflare:test";
 import { createDatabase } from "../../src/db/client";
 
+export { eventually, eventuallyValue } from "../poll";
+
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
 export const TRIGGER = { authorization: `Bearer ${env.TRIGGER_TOKEN}` };
 
@@ -40,41 +42,46 @@ export function unique(prefix: string): string {
   return `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
 }
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export interface ServerStats {
   pipeline_requests: number;
+  /** Requests received and not yet answered (held, or running). */
+  in_flight: number;
   requests: { seq: number; at_ms: number; status: number; types: string[]; sql: string[] }[];
 }
+
+/**
+ * Whether a logged request read the scripts table. The server cuts logged SQL to 300 characters,
+ * so the script query's `from` clause is not in the log: its qualified column list is.
+ */
+export const isScriptRead = (sql: string[]) => sql.some((s) => /^select "pipeline_scripts"\./i.test(s));
+
+/** Whether a logged request inserted traces. */
+export const isTraceInsert = (sql: string[]) => sql.some((s) => /^insert into "pipeline_traces"/i.test(s));
+
+export type FaultMode = "none" | "http500" | "delay" | "drop" | "drop_after_commit" | "hold";
 
 /** The local libSQL server's test controls (enabled only in tests and benchmarks). */
 export const dbControl = {
   async stats(): Promise<ServerStats> {
     return (await fetch(`${env.DB_CONTROL_URL}/_test/stats`)).json();
   },
+  /** Clears the server's counters; throws unless the server answers that its counter is 0. */
   async reset(): Promise<void> {
-    await fetch(`${env.DB_CONTROL_URL}/_test/reset`, { method: "POST" });
+    const res = await fetch(`${env.DB_CONTROL_URL}/_test/reset`, { method: "POST" });
+    const text = await res.text();
+    let answer: { ok?: unknown; pipeline_requests?: unknown } | undefined;
+    try {
+      answer = JSON.parse(text);
+    } catch {}
+    if (!res.ok || answer?.ok !== true || answer.pipeline_requests !== 0)
+      throw new Error(`dbControl.reset: the server did not reset (${res.status} ${text.slice(0, 200)})`);
   },
-  async fault(
-    mode: "none" | "http500" | "delay" | "drop" | "drop_after_commit",
-    delayMs?: number,
-  ): Promise<void> {
+  /** Sets the server's fault; with `times`, only for that many requests (then none again). */
+  async fault(mode: FaultMode, delayMs?: number, times?: number): Promise<void> {
     const res = await fetch(`${env.DB_CONTROL_URL}/_test/fault`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ mode, delay_ms: delayMs }),
+      body: JSON.stringify({ mode, delay_ms: delayMs, times }),
     });
     if (!res.ok) throw new Error(`fault control failed: ${res.status}`);
   },
@@ -139,4 +146,18 @@ export async function fireTrigger(event: string, context: unknown, headers: Reco
     json: context,
   });
   return { res, body: (await res.json()) as any };
+}
+
+/**
+ * A trigger call in the test's own request context (callWithEnv, not SELF) that does not wait
+ * for its trace write: with faked timers, the test can then fire the writer's flush timer itself
+ * without touching I/O that belongs to another request.
+ */
+export async function fireDetached(event: string, context: unknown) {
+  const res = await callWithEnv({}, "POST", `/v1/triggers/${event}`, {
+    headers: TRIGGER,
+    json: context,
+    waitForBackground: false,
+  });
+  return { status: res.status, body: (await res.json()) as any };
 }

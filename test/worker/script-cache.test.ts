@@ -1,44 +1,64 @@
 // A script edit made by another isolate (written straight to the database) reaches this
-// isolate's trigger calls once the cache TTL has passed, with no database read before answers.
+// isolate's trigger calls exactly when SCRIPT_CACHE_TTL_S says: not one millisecond before the
+// TTL (no refresh, cached version), and at the first call after it (stale answer + one background
+// refresh; the call after that runs the edit). The isolate's clock is faked (Date only), so the
+// test does not depend on how fast the machine is.
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { pipelineScripts, pipelineScriptVersions } from "../../src/db/schema";
-import { callWithEnv, createScript, eventually, TRIGGER, testDb, unique } from "./helpers";
+import { callWithEnv, createScript, dbControl, isScriptRead, TRIGGER, testDb, unique } from "./helpers";
 
-const TTL = { SCRIPT_CACHE_TTL_S: "1" };
+const TTL_S = 7;
+const T0 = Date.UTC(2026, 0, 1);
 
 async function fire(event: string) {
-  const res = await callWithEnv(TTL, "POST", `/v1/triggers/${event}`, { headers: TRIGGER, json: {} });
+  const res = await callWithEnv({ SCRIPT_CACHE_TTL_S: String(TTL_S) }, "POST", `/v1/triggers/${event}`, {
+    headers: TRIGGER,
+    json: {},
+  });
   return ((await res.json()) as any).data;
 }
 
+const scriptReads = async () => (await dbControl.stats()).requests.filter((r) => isScriptRead(r.sql)).length;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe("script cache", () => {
-  it("serves the cached version within the TTL and the edited one after it", async () => {
+  it("serves the cached version until the TTL has passed, then the edited one", async () => {
     const event = unique("ttl");
     const s = await createScript(event, "return { data = { v = 1 } }", { name: "v" });
-    expect(await fire(event)).toEqual({ v: 1 });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(T0);
+    await dbControl.reset();
+    expect(await fire(event)).toEqual({ v: 1 }); // the API edit dropped the cache: a load at T0
+    expect(await scriptReads()).toBe(1);
 
     const db = testDb();
-    const now = Date.now();
     await db.batch([
       db.insert(pipelineScriptVersions).values({
         scriptId: s.id,
         version: 2,
         source: "return { data = { v = 2 } }",
         sha256: "0".repeat(64),
-        createdAt: now,
+        createdAt: T0,
       }),
       db
         .update(pipelineScripts)
-        .set({ currentVersion: 2, updatedAt: now })
+        .set({ currentVersion: 2, updatedAt: T0 })
         .where(eq(pipelineScripts.id, s.id)),
     ]);
-    expect(await fire(event)).toEqual({ v: 1 });
 
-    // The edit arrives once the TTL has passed. The exact boundary (TTL − 1 ms: still cached; TTL:
-    // stale answer plus one refresh) is held by test/unit/script-cache.test.ts on an injected
-    // clock; a wall-clock bound here flaked on a loaded machine (the load's own duration moves it).
-    const edited = await eventually(async () => (await fire(event)).v === 2, 5000);
-    expect(edited).toBe(true);
+    vi.setSystemTime(T0 + TTL_S * 1000 - 1);
+    expect(await fire(event)).toEqual({ v: 1 });
+    expect(await fire(event)).toEqual({ v: 1 }); // callWithEnv waited for any background work
+    expect(await scriptReads()).toBe(1);
+
+    vi.setSystemTime(T0 + TTL_S * 1000);
+    expect(await fire(event)).toEqual({ v: 1 }); // stale answer; one refresh in its waitUntil
+    expect(await scriptReads()).toBe(2);
+    expect(await fire(event)).toEqual({ v: 2 });
+    expect(await scriptReads()).toBe(2);
   });
 });

@@ -45,6 +45,7 @@ export async function pipelineRoute(
   let body: PipelineBody | undefined;
   let status: number | undefined;
   let sql: string[] = [];
+  ctx.controls?.begin();
   try {
     if (raw === TOO_LARGE) {
       status = 413;
@@ -66,7 +67,7 @@ export async function pipelineRoute(
       sendText(res, 400, `Invalid request body: ${err.message}`);
       return [];
     }
-    const fault = ctx.controls?.fault;
+    const fault = ctx.controls?.takeFault();
     if (fault?.mode === "http500") {
       sql = staticSql(body);
       status = 500;
@@ -80,9 +81,11 @@ export async function pipelineRoute(
       return body.requests.map((r) => r.type);
     }
     if (fault?.mode === "delay") await sleep(fault.delay_ms);
+    if (fault?.mode === "hold") await ctx.controls?.whileHeld();
     try {
       const answer = await runPipeline(ctx.registry, body, (s) => sql.push(s));
       if (fault?.mode === "drop_after_commit") {
+        // The request ran and committed; the answer is lost on the way back.
         status = 0;
         req.socket.destroy();
         return body.requests.map((r) => r.type);
@@ -118,7 +121,7 @@ export async function testControlsRoute(
     sendJson(res, 200, controls.stats());
   } else if (path === "/_test/reset" && req.method === "POST") {
     controls.reset();
-    sendJson(res, 200, { ok: true });
+    sendJson(res, 200, { ok: true, pipeline_requests: controls.stats().pipeline_requests });
   } else if (path === "/_test/fault" && req.method === "POST") {
     const raw = await readBody(req, 64 * 1024);
     const parsed = raw === TOO_LARGE ? undefined : parseJson(raw);
