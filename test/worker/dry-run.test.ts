@@ -1,7 +1,7 @@
 // The dry run: drafts alone or over the saved scripts, spans inline, nothing stored.
 import { describe, expect, it } from "vitest";
 import { tracesForEvent } from "./db";
-import { admin, createScript, unique } from "./helpers";
+import { ADMIN, admin, callWithEnv, createScript, unique } from "./helpers";
 
 async function savedPipeline() {
   const event = unique("dry");
@@ -25,10 +25,12 @@ describe("POST /v1/triggers/:event/dry-run", () => {
       parallel_index: 1,
       source: "return { data = { draft = prev.tagged == nil } }",
     };
-    const res = await admin("POST", `/v1/triggers/${event}/dry-run`, {
-      context: { country: "GB" },
-      scripts: [draft],
+    // callWithEnv waits for the request's waitUntil work, so a (wrong) trace write would be done.
+    const raw = await callWithEnv({}, "POST", `/v1/triggers/${event}/dry-run`, {
+      headers: ADMIN,
+      json: { context: { country: "GB" }, scripts: [draft] },
     });
+    const res = { status: raw.status, body: (await raw.json()) as any };
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: "success",
@@ -42,7 +44,6 @@ describe("POST /v1/triggers/:event/dry-run", () => {
       ["Draft", "success"],
     ]);
     expect(res.body.spans[2].attributes).toMatchObject({ output: { data: { draft: true } } });
-    await new Promise((r) => setTimeout(r, 100));
     expect(await tracesForEvent(event)).toEqual([]);
   });
 
