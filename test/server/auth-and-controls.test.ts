@@ -127,7 +127,7 @@ describe("test controls", () => {
     const reset = await fetch(`${server.url}/_test/reset`, { method: "POST" });
     expect(reset.status).toBe(200);
     expect(await reset.json()).toEqual({ ok: true, pipeline_requests: 0 });
-    expect(await stats()).toEqual({ pipeline_requests: 0, in_flight: 0, requests: [] });
+    expect(await stats()).toEqual({ pipeline_requests: 0, in_flight: 0, open_streams: 0, requests: [] });
   });
 
   it("fault http500 answers 500 text until changed", async () => {

@@ -5,19 +5,21 @@
  */
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers";
+import { eventually, startTestServer, type TestServer } from "./helpers";
 
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ testControls: true });
 });
 
 afterAll(async () => {
   await server.stop();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Requests the server has received and not yet answered. */
+const inFlight = async () =>
+  ((await (await fetch(`${server.url}/_test/stats`)).json()) as { in_flight: number }).in_flight;
 
 it("a writer waits for another stream's write transaction without blocking the event loop", async () => {
   const a = createClient({ url: server.url, intMode: "bigint" });
@@ -27,23 +29,25 @@ it("a writer waits for another stream's write transaction without blocking the e
   const tx = await a.transaction("write");
   await tx.execute("INSERT INTO log VALUES ('a', 1)");
 
-  let secondDone = false;
-  const second = b.execute("INSERT INTO log VALUES ('b', 2)").then((res) => {
-    secondDone = true;
-    return res;
+  // Settled either way: a second writer that failed at once (SQLITE_BUSY) must show here too.
+  let secondSettled = false;
+  const second = b.execute("INSERT INTO log VALUES ('b', 2)").finally(() => {
+    secondSettled = true;
   });
 
-  // While the second writer waits for the lock, timers keep firing and other requests get served.
+  // The second request is on the server, unanswered: it waits for the lock.
+  await eventually(async () => (await inFlight()) === 1);
+  // While it waits, timers keep firing and other requests get served.
   let ticks = 0;
   const timer = setInterval(() => ticks++, 10);
-  await sleep(300);
+  await eventually(() => ticks >= 10);
+  clearInterval(timer);
   const health = await fetch(`${server.url}/health`);
   expect(health.status).toBe(200);
   const read = await b.execute("SELECT count(*) FROM log");
   expect(read.rows[0]?.[0]).toBe(0n);
-  expect(secondDone).toBe(false);
-  expect(ticks).toBeGreaterThanOrEqual(10);
-  clearInterval(timer);
+  expect(await inFlight()).toBe(1);
+  expect(secondSettled).toBe(false);
 
   await tx.execute("INSERT INTO log VALUES ('a', 3)");
   await tx.commit();

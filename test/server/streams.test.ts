@@ -2,16 +2,18 @@
  * Streams, batons and the other request types on raw HTTP: a stream stays open without
  * `close`, a baton works once, a bad baton is 400, an idle stream expires (500 STREAM_EXPIRED);
  * batch conditions, describe, sequence, get_autocommit, store_sql/close_sql.
+ * The file's server keeps the default 10 s idle expiry, so no test depends on the gap between two
+ * of its requests; the expiry tests use their own server with a short expiry and wait for it by
+ * polling the server's open-stream count, never by sleeping.
  */
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawExecute, rawPipeline, startTestServer, type TestServer } from "./helpers";
+import { eventually, rawExecute, rawPipeline, startTestServer, type TestServer } from "./helpers";
 
 let server: TestServer;
-const IDLE_MS = 300;
 
 beforeAll(async () => {
-  server = await startTestServer({ streamIdleMs: IDLE_MS });
+  server = await startTestServer();
 });
 
 afterAll(async () => {
@@ -19,7 +21,14 @@ afterAll(async () => {
 });
 
 const exec = (sql: string) => ({ type: "execute", stmt: { sql } });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A server whose streams expire after 50 ms idle, and a wait until none is open any more. */
+async function expiringServer() {
+  const short = await startTestServer({ streamIdleMs: 50, testControls: true });
+  const openStreams = async () =>
+    ((await (await fetch(`${short.url}/_test/stats`)).json()) as { open_streams: number }).open_streams;
+  return { server: short, allExpired: () => eventually(async () => (await openStreams()) === 0) };
+}
 
 describe("batons", () => {
   it("keeps a stream open without close, then closes it", async () => {
@@ -70,31 +79,42 @@ describe("batons", () => {
   });
 
   it("expires an idle stream: 500 JSON STREAM_EXPIRED, and its transaction is rolled back", async () => {
-    await rawExecute(server.url, { sql: "CREATE TABLE exp (x)" });
-    const open = await rawPipeline(server.url, {
-      requests: [exec("BEGIN IMMEDIATE"), exec("INSERT INTO exp VALUES (1)")],
-    });
-    await sleep(IDLE_MS * 3);
-    const late = await rawPipeline(server.url, {
-      baton: open.json.baton,
-      requests: [exec("COMMIT")],
-    });
-    expect(late.status).toBe(500);
-    expect(late.contentType).toBe("application/json");
-    expect(late.json).toEqual({ message: expect.any(String), code: "STREAM_EXPIRED" });
-    const check = await rawExecute(server.url, { sql: "SELECT count(*) FROM exp" });
-    expect(check.response.result.rows).toEqual([[{ type: "integer", value: "0" }]]);
-    // The write lock went with it: another stream can write at once.
-    expect((await rawExecute(server.url, { sql: "INSERT INTO exp VALUES (2)" })).type).toBe("ok");
+    const { server: short, allExpired } = await expiringServer();
+    try {
+      await rawExecute(short.url, { sql: "CREATE TABLE exp (x)" });
+      const open = await rawPipeline(short.url, {
+        requests: [exec("BEGIN IMMEDIATE"), exec("INSERT INTO exp VALUES (1)")],
+      });
+      expect(open.json.baton).toEqual(expect.any(String));
+      await allExpired();
+      const late = await rawPipeline(short.url, {
+        baton: open.json.baton,
+        requests: [exec("COMMIT")],
+      });
+      expect(late.status).toBe(500);
+      expect(late.contentType).toBe("application/json");
+      expect(late.json).toEqual({ message: expect.any(String), code: "STREAM_EXPIRED" });
+      const check = await rawExecute(short.url, { sql: "SELECT count(*) FROM exp" });
+      expect(check.response.result.rows).toEqual([[{ type: "integer", value: "0" }]]);
+      // The write lock went with it: another stream can write at once.
+      expect((await rawExecute(short.url, { sql: "INSERT INTO exp VALUES (2)" })).type).toBe("ok");
+    } finally {
+      await short.stop();
+    }
   });
 
   it("the client sees an expired transaction as STREAM_EXPIRED", async () => {
-    const client = createClient({ url: server.url });
-    const tx = await client.transaction("write");
-    await tx.execute("SELECT 1");
-    await sleep(IDLE_MS * 3);
-    await expect(tx.execute("SELECT 1")).rejects.toMatchObject({ code: "STREAM_EXPIRED" });
-    client.close();
+    const { server: short, allExpired } = await expiringServer();
+    const client = createClient({ url: short.url });
+    try {
+      const tx = await client.transaction("write");
+      await tx.execute("SELECT 1"); // the client opens the stream (BEGIN) with its first statement
+      await allExpired();
+      await expect(tx.execute("SELECT 1")).rejects.toMatchObject({ code: "STREAM_EXPIRED" });
+    } finally {
+      client.close();
+      await short.stop();
+    }
   });
 });
 

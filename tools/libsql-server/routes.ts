@@ -113,12 +113,13 @@ export async function pipelineRoute(
 /** `/_test/*` (only mounted with test controls on). */
 export async function testControlsRoute(
   controls: TestControls,
+  registry: StreamRegistry,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
 ): Promise<void> {
   if (path === "/_test/stats" && req.method === "GET") {
-    sendJson(res, 200, controls.stats());
+    sendJson(res, 200, { ...controls.stats(), open_streams: registry.openCount });
   } else if (path === "/_test/reset" && req.method === "POST") {
     controls.reset();
     sendJson(res, 200, { ok: true, pipeline_requests: controls.stats().pipeline_requests });

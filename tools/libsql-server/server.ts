@@ -66,7 +66,7 @@ async function route(
   } else if (path === "/v2" && req.method === "GET") {
     sendText(res, 200, "");
   } else if (ctx.controls && path.startsWith("/_test/")) {
-    await testControlsRoute(ctx.controls, req, res, path);
+    await testControlsRoute(ctx.controls, ctx.registry, req, res, path);
   } else {
     sendText(res, 404, "Not found");
   }

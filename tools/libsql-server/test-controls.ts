@@ -1,7 +1,8 @@
 /**
  * Test controls (only with `testControls: true`): a log of `/v2/pipeline` requests and fault
  * injection, for tests and benchmarks that can reach the server only over HTTP.
- *   GET  /_test/stats  -> {"pipeline_requests": n, "in_flight": n, "requests": [{seq, at_ms, status, types, sql}]}
+ *   GET  /_test/stats  -> {"pipeline_requests": n, "in_flight": n, "open_streams": n,
+ *                          "requests": [{seq, at_ms, status, types, sql}]}
  *   POST /_test/reset  -> clears the counter and the log
  *   POST /_test/fault  {"mode": "none"|"http500"|"delay"|"drop"|"drop_after_commit"|"hold", "delay_ms"?,
  *                       "times"?} -> the fault in force; with `times`, it applies to that many
