@@ -67,6 +67,8 @@ export const EnvSchema = z.object({
   SECRETS_KEY_ID: z.string().optional(),
   SECRETS_KEYS_OLD: z.string().optional(),
   TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
+  /** Timeout of each HTTP request to the database, in ms. */
+  DB_TIMEOUT_MS: intFrom(50, 120_000).default(10_000),
   SCRIPT_CACHE_TTL_S: intFrom(0, 3600).default(10),
   FAIL_MODE: z.enum(["closed", "open"]).default("closed"),
   TRACING: onOff.default("on"),

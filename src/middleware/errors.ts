@@ -1,10 +1,12 @@
 /**
  * Turns every failure into the one error shape: ApiError as is, Hono's own HTTP exceptions
- * (body limit, malformed JSON) mapped to codes, anything else a logged 500 without internals.
+ * (body limit, malformed JSON) mapped to codes, an unreachable or timed-out database a 503
+ * DATABASE_UNAVAILABLE, anything else a logged 500 without internals.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, ERROR_STATUS, type ErrorCode, errorBody } from "../errors";
+import { isDatabaseUnavailable, rootMessage } from "../lib/db-errors";
 import type { AppEnv } from "../types";
 
 function codeForHttpException(err: HTTPException): ErrorCode {
@@ -26,6 +28,11 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     const code = codeForHttpException(err);
     const message = code === "INVALID_JSON" ? "Request body is not valid JSON" : err.message || code;
     return c.json(errorBody(code, message, requestId), ERROR_STATUS[code]);
+  }
+  if (isDatabaseUnavailable(err)) {
+    c.get("logger")?.warn("database_unavailable", { message: rootMessage(err) });
+    const message = "The database is unreachable or did not answer in time; retry later";
+    return c.json(errorBody("DATABASE_UNAVAILABLE", message, requestId), 503);
   }
   c.get("logger")?.error("unhandled_error", { error: err.name, message: err.message, stack: err.stack });
   return c.json(errorBody("INTERNAL", "Internal error", requestId), 500);
