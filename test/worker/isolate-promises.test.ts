@@ -2,7 +2,7 @@
 // isolate's next trigger at once; a secret a script logs from the context is not stored; request
 // bodies never reach the log, on routes that read them.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { storedSpans, storedTrace, waitForTrace } from "./db";
+import { storedSpans, waitForTrace } from "./db";
 import { ADMIN, admin, callWithEnv, createScript, fireTrigger, TRIGGER, unique } from "./helpers";
 
 afterEach(() => {
