@@ -50,6 +50,27 @@ export interface ServerStats {
 }
 
 /**
+ * Clears the counters of the local libSQL server at `url`; throws unless it answers exactly
+ * `{ok: true, pipeline_requests: 0}` (a wrong URL, a server without test controls, or one that
+ * kept counting must not pass silently: every count a test reads after it would be wrong).
+ */
+export async function resetTestServer(url: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/_test/reset`, { method: "POST" });
+  } catch (err) {
+    throw new Error(`dbControl.reset: the server did not reset (${String(err)})`);
+  }
+  const text = await res.text();
+  let answer: { ok?: unknown; pipeline_requests?: unknown } | undefined;
+  try {
+    answer = JSON.parse(text);
+  } catch {}
+  if (!res.ok || answer?.ok !== true || answer.pipeline_requests !== 0)
+    throw new Error(`dbControl.reset: the server did not reset (${res.status} ${text.slice(0, 200)})`);
+}
+
+/**
  * Whether a logged request read the scripts table. The server cuts logged SQL to 300 characters,
  * so the script query's `from` clause is not in the log: its qualified column list is.
  */
@@ -66,16 +87,7 @@ export const dbControl = {
     return (await fetch(`${env.DB_CONTROL_URL}/_test/stats`)).json();
   },
   /** Clears the server's counters; throws unless the server answers that its counter is 0. */
-  async reset(): Promise<void> {
-    const res = await fetch(`${env.DB_CONTROL_URL}/_test/reset`, { method: "POST" });
-    const text = await res.text();
-    let answer: { ok?: unknown; pipeline_requests?: unknown } | undefined;
-    try {
-      answer = JSON.parse(text);
-    } catch {}
-    if (!res.ok || answer?.ok !== true || answer.pipeline_requests !== 0)
-      throw new Error(`dbControl.reset: the server did not reset (${res.status} ${text.slice(0, 200)})`);
-  },
+  reset: (): Promise<void> => resetTestServer(env.DB_CONTROL_URL),
   /** Sets the server's fault; with `times`, only for that many requests (then none again). */
   async fault(mode: FaultMode, delayMs?: number, times?: number): Promise<void> {
     const res = await fetch(`${env.DB_CONTROL_URL}/_test/fault`, {
@@ -153,8 +165,12 @@ export async function fireTrigger(event: string, context: unknown, headers: Reco
  * for its trace write: with faked timers, the test can then fire the writer's flush timer itself
  * without touching I/O that belongs to another request.
  */
-export async function fireDetached(event: string, context: unknown) {
-  const res = await callWithEnv({}, "POST", `/v1/triggers/${event}`, {
+export async function fireDetached(
+  event: string,
+  context: unknown,
+  overrides: Record<string, string | undefined> = {},
+) {
+  const res = await callWithEnv(overrides, "POST", `/v1/triggers/${event}`, {
     headers: TRIGGER,
     json: context,
     waitForBackground: false,
