@@ -9,7 +9,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getTraceWithSpans } from "../../src/db/trace-queries";
-import { admin, createScript, eventually, fireTrigger, testDb, unique } from "./helpers";
+import { admin, createScript, eventuallyValue, fireTrigger, testDb, unique } from "./helpers";
 
 const BASE = env.TEST_HTTP_URL;
 const LOCAL = ["127.0.0.1"];
@@ -204,9 +204,10 @@ describe("trigger calls that fetch", () => {
       ["alice", a],
       ["bob", b],
     ] as const) {
-      const stored = await eventually(() =>
-        getTraceWithSpans(testDb(), res.body.trace_id).then((t) => t ?? undefined),
-      );
+      const stored = (await eventuallyValue(
+        () => getTraceWithSpans(testDb(), res.body.trace_id),
+        (t) => t !== undefined && t !== null,
+      ))!;
       const span = stored.spans.find((s) => s.layerIndex === 1 && s.kind === "INTERNAL");
       expect(JSON.parse(span?.attributes as string).logs).toEqual([
         ["start", who],
