@@ -21,6 +21,9 @@ export interface LiveScript {
   source: string;
   /** Secret names set on the server (filled in by `withSecretNames`; absent: not asked or no key). */
   secrets?: string[];
+  /** Optional: a server from before issue 10 does not answer them (then they are not compared). */
+  allowed_hosts?: string[];
+  timeout_ms?: number;
 }
 
 export interface ApplyBody {

@@ -8,7 +8,7 @@ import { ScriptEngine } from "../src/engine";
 import { parseArgs } from "./args";
 import { HooklineApi, type ServerOptions } from "./api";
 import { CliError, EXIT } from "./errors";
-import { caseFiles, presentRun, runCase, runOnce } from "./offline";
+import { caseFiles, type HttpStubs, HttpStubsSchema, presentRun, runCase, runOnce } from "./offline";
 import { applyBody, computePlan, secretGaps } from "./plan";
 import { renderPlan, renderSecretGaps, summarize } from "./render";
 import { readTree, writeTree } from "./tree";
@@ -36,6 +36,21 @@ function server(flags: Record<string, string | true>, io: Io): HooklineApi {
   if (typeof flags.url === "string") opts.url = flags.url;
   if (typeof flags.token === "string") opts.token = flags.token;
   return new HooklineApi(opts, io.env);
+}
+
+function readStubs(file: string): HttpStubs {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new CliError(`--http ${file}: ${(err as Error).message}`);
+  }
+  const parsed = HttpStubsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`--http ${file}: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  return parsed.data as HttpStubs;
 }
 
 function want(positionals: string[], n: number, usage: string): string[] {
@@ -122,11 +137,11 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   run: {
-    usage: "run <dir> <trigger> <context.json>",
-    help: "Runs the trigger's scripts of <dir> once, offline, on the context in <context.json>\n(\"-\" reads stdin), and prints the answer with its spans as JSON (the dry run's shape).\n",
-    valued: [],
+    usage: "run <dir> <trigger> <context.json> [--http <stubs.json>]",
+    help: 'Runs the trigger\'s scripts of <dir> once, offline, on the context in <context.json>\n("-" reads stdin), and prints the answer with its spans as JSON (the dry run\'s shape).\n  --http <file>    answers for http.fetch: { "<url>": { "status": 200, "json": {…} } } (default: none;\n                   an unlisted URL fails as a network error)\n',
+    valued: ["http"],
     booleans: [],
-    async run(pos, _flags, io) {
+    async run(pos, flags, io) {
       const [dir, trigger, file] = want(pos, 3, this.usage) as [string, string, string];
       const tree = readTree(dir);
       if (!tree.triggers.includes(trigger)) throw new CliError(`${dir} has no scripts for trigger ${trigger}`);
@@ -139,7 +154,8 @@ const COMMANDS: Record<string, Command> = {
       if (context === null || typeof context !== "object" || Array.isArray(context)) {
         throw new CliError(`${file}: the context must be a JSON object`);
       }
-      const run = await runOnce(new ScriptEngine(), tree, trigger, context as never);
+      const stubs = typeof flags.http === "string" ? readStubs(flags.http) : {};
+      const run = await runOnce(new ScriptEngine(), tree, trigger, context as never, stubs);
       io.out(`${JSON.stringify(presentRun(run), null, 2)}\n`);
       return EXIT.ok;
     },

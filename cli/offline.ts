@@ -6,9 +6,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { EngineInputError, type JsonObject, type RunOutput, ScriptEngine, type ScriptSpec } from "../src/engine";
+import {
+  EngineInputError,
+  type EnginePorts,
+  type JsonObject,
+  type RunOutput,
+  type ScriptEngine,
+  type ScriptSpec,
+  systemClock,
+} from "../src/engine";
 import { presentResult, presentSpan } from "../src/routes/trigger-presenter";
 import { CliError } from "./errors";
+import { stubHttpPort } from "./stub-http";
 import type { ScriptTree } from "./tree";
 
 /** The enabled scripts of one trigger as engine specs (the id is the manifest's, or the file). */
@@ -23,19 +32,30 @@ export function specsFor(tree: ScriptTree, trigger: string): ScriptSpec[] {
       parallelIndex: s.parallel_index,
       onError: s.on_error,
       instructionBudget: s.instruction_budget,
+      allowedHosts: s.allowed_hosts,
+      timeoutMs: s.timeout_ms,
       source: s.source,
     }));
 }
 
-/** Runs one trigger once. @throws CliError when the context is refused by the engine */
+/** Stubbed HTTP (`url` → `{ status, json }`): an unlisted URL is a network error naming it. */
+export type HttpStubs = Record<string, { status: number; json?: unknown }>;
+
+/**
+ * Runs one trigger once; `http.fetch` goes to `stubs` only (never the network), through the
+ * engine's own egress policy (allowed_hosts, https) exactly as on the server.
+ * @throws CliError when the context is refused by the engine
+ */
 export async function runOnce(
   engine: ScriptEngine,
   tree: ScriptTree,
   trigger: string,
   context: JsonObject,
+  stubs: HttpStubs = {},
 ): Promise<RunOutput> {
+  const ports: EnginePorts = { http: stubHttpPort(stubs), clock: systemClock };
   try {
-    return await engine.run({ triggerEvent: trigger, context, scripts: specsFor(tree, trigger) });
+    return await engine.run({ triggerEvent: trigger, context, scripts: specsFor(tree, trigger), ports });
   } catch (err) {
     if (err instanceof EngineInputError) throw new CliError(`context refused: ${err.message}`);
     throw err;
@@ -46,6 +66,11 @@ export async function runOnce(
 export function presentRun(run: RunOutput) {
   return { ...presentResult(run), spans: run.spans.map(presentSpan) };
 }
+
+export const HttpStubsSchema = z.record(
+  z.string(),
+  z.object({ status: z.number().int().min(100).max(599), json: z.unknown() }).strict(),
+);
 
 const Case = z
   .object({
@@ -59,7 +84,7 @@ const Case = z
         data: z.record(z.string(), z.unknown()).optional(),
       })
       .strict(),
-    http: z.record(z.string(), z.object({ status: z.number().int(), json: z.unknown() })).optional(),
+    http: HttpStubsSchema.optional(),
   })
   .strict();
 
@@ -127,7 +152,7 @@ export async function runCase(engine: ScriptEngine, tree: ScriptTree, file: stri
     return { file, ok: false, problems: [`bad case file: ${(err as Error).message}`] };
   }
   try {
-    const run = await runOnce(engine, tree, trigger, parsed.context as JsonObject);
+    const run = await runOnce(engine, tree, trigger, parsed.context as JsonObject, parsed.http);
     const problems = check(run, parsed.expect);
     return { file, ok: problems.length === 0, problems };
   } catch (err) {

@@ -8,8 +8,23 @@ import type { ApplyBody, LiveScript } from "./api";
 import { CliError } from "./errors";
 import type { DesiredScript, ScriptTree } from "./tree";
 
-/** Settings compared field by field (the slot and the source are reported on their own). */
-const SETTINGS = ["name", "description", "on_error", "instruction_budget", "enabled"] as const;
+/**
+ * Settings compared field by field (the slot and the source are reported on their own). The
+ * last two are compared only when the server's scripts carry them.
+ */
+const SETTINGS = [
+  "name",
+  "description",
+  "on_error",
+  "instruction_budget",
+  "enabled",
+  "allowed_hosts",
+  "timeout_ms",
+] as const;
+const OPTIONAL = new Set<string>(["allowed_hosts", "timeout_ms"]);
+/** Defaults the API applies; a create leaves a field at its default out of the body. */
+const DEFAULTS: Record<string, unknown> = { allowed_hosts: [], timeout_ms: 3_000 };
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 type Setting = (typeof SETTINGS)[number];
 
 export interface SettingChange {
@@ -34,7 +49,8 @@ const slotOf = (s: { trigger_event: string; layer_index: number; parallel_index:
   `${s.trigger_event}/${s.layer_index}-${s.parallel_index}`;
 
 function compare(live: LiveScript, desired: DesiredScript): PlanItem | null {
-  const settings = SETTINGS.filter((f) => live[f] !== desired[f]).map((field) => ({
+  const compared = SETTINGS.filter((f) => !OPTIONAL.has(f) || live[f] !== undefined);
+  const settings = compared.filter((f) => !same(live[f], desired[f])).map((field) => ({
     field,
     from: live[field],
     to: desired[field],
@@ -105,7 +121,9 @@ export function applyBody(items: PlanItem[]): ApplyBody {
   for (const item of items) {
     if (item.kind === "create") {
       const { id: _id, file: _file, secrets: _secrets, ...fields } = item.desired;
-      body.create.push(fields);
+      const create: Record<string, unknown> = { ...fields };
+      for (const [k, v] of Object.entries(DEFAULTS)) if (same(create[k], v)) delete create[k];
+      body.create.push(create);
     } else if (item.kind === "disable") {
       body.update.push({ id: item.live.id, expected_version: item.live.current_version, enabled: false });
     } else {

@@ -27,6 +27,10 @@ const ManifestScript = z
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
     /** Names of the secrets the script reads (values never live in the tree; `plan` checks they are set). */
     secrets: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, "must match ^[A-Z][A-Z0-9_]{0,63}$")).optional(),
+    /** Hosts http.fetch may reach (offline runs check them like the server; [] = no network). */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+    /** Deadline of one run while it waits on I/O. */
+    timeout_ms: z.number().int().min(1).max(30_000).default(3_000),
   })
   .strict();
 
@@ -102,6 +106,8 @@ function manifestEntry(s: LiveScript, file: string) {
     on_error: s.on_error,
     instruction_budget: s.instruction_budget,
     ...(s.secrets !== undefined ? { secrets: s.secrets } : {}),
+    ...(s.allowed_hosts !== undefined ? { allowed_hosts: s.allowed_hosts } : {}),
+    ...(s.timeout_ms !== undefined ? { timeout_ms: s.timeout_ms } : {}),
   };
 }
 

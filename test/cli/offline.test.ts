@@ -3,12 +3,14 @@
 // spawned for real once (so `npx hookline` after `npm install` is what is tested); every other
 // call runs main() in-process with a fetch that fails the test if anything tries the network.
 import { execFile } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../tools/wrangler-dev";
 import { EXAMPLES, hookline, ROOT, tempDir } from "./stack";
+
+const FETCHING = join(ROOT, "examples/fetching");
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -84,6 +86,37 @@ describe("hookline test and run (offline)", () => {
       "FAIL  before_signin/tests/wrong-decision.json: decision: expected allow, got block (blocked by Risk Threshold: risk score 80 >= 70)",
     );
     expect(lines[6]).toBe("3 passed, 3 failed");
+    expect(fetches).toBe(0);
+  });
+
+  it("stubs http.fetch per case for a script that fetches, through the real egress policy", async () => {
+    const tree = tempDir(FETCHING);
+    dirs.push(tree);
+    const tests = join(tree, "before_signup/tests");
+    // No stub for this address: the call fails like an unreachable host and names the URL.
+    writeFileSync(
+      join(tests, "unstubbed.json"),
+      JSON.stringify({ context: { user: { email: "dave@example.com" } }, expect: { decision: "block" } }),
+    );
+    const res = await offline(["test", tree]);
+    expect(res.code).toBe(1);
+    expect(res.out.trimEnd().split("\n")).toEqual([
+      "ok    before_signup/tests/bad-address.json",
+      "ok    before_signup/tests/good-address.json",
+      "ok    before_signup/tests/service-down.json",
+      expect.stringMatching(
+        /^FAIL {2}before_signup\/tests\/unstubbed\.json: decision: expected block, got allow \(errors: Email Reputation: .*no stub for GET https:\/\/reputation\.example\.com\/v1\/email\?address=dave@example\.com/,
+      ),
+      "3 passed, 1 failed",
+    ]);
+    // Without the host in allowed_hosts the engine refuses the call before any stub is asked.
+    const manifest = JSON.parse(readFileSync(join(tree, "manifest.json"), "utf8"));
+    manifest.scripts[0].allowed_hosts = [];
+    writeFileSync(join(tree, "manifest.json"), JSON.stringify(manifest));
+    const refused = await offline(["test", tree]);
+    expect(refused.out).toMatch(
+      /FAIL {2}before_signup\/tests\/bad-address\.json: decision: expected block, got allow \(errors: Email Reputation: .*not in allowed_hosts/,
+    );
     expect(fetches).toBe(0);
   });
 
