@@ -1,6 +1,8 @@
 /**
  * Seeds the example scripts (examples/scripts/manifest.json) into a database that has no
  * scripts yet. Used by `npm start` (once: a database with any script is left alone) and the bench.
+ * The IP Reputation example calls the demo reputation API at DEMO_REPUTATION_URL; `npm start`
+ * passes the URL it really serves it on, written into the source when it differs.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -21,7 +23,12 @@ export interface ManifestEntry {
   parallel_index: number;
   on_error?: "continue" | "block";
   instruction_budget?: number;
+  allowed_hosts?: string[];
+  timeout_ms?: number;
 }
+
+/** The demo reputation API's URL as the example source writes it (`npm start` with default ports). */
+export const DEMO_REPUTATION_URL = "http://127.0.0.1:8081/reputation";
 
 interface Manifest {
   scripts: ManifestEntry[];
@@ -32,11 +39,14 @@ function readManifest(): Manifest {
   return JSON.parse(readFileSync(fileURLToPath(new URL("manifest.json", EXAMPLES)), "utf8"));
 }
 
-/** The example pipeline's manifest entries with their Lua source. */
-export function readExamples(): (ManifestEntry & { source: string })[] {
+/** The example pipeline's manifest entries with their Lua source (the demo API at `demoUrl`). */
+export function readExamples(demoUrl = DEMO_REPUTATION_URL): (ManifestEntry & { source: string })[] {
   return readManifest().scripts.map((e) => ({
     ...e,
-    source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8"),
+    source: readFileSync(fileURLToPath(new URL(e.file, EXAMPLES)), "utf8").replaceAll(
+      DEMO_REPUTATION_URL,
+      demoUrl,
+    ),
   }));
 }
 
@@ -46,14 +56,14 @@ export function readSampleContexts(): Manifest["sample_contexts"] {
 }
 
 /** Inserts the examples when the database has no scripts; returns how many were inserted. */
-export async function seedExamples(url: string, authToken?: string): Promise<number> {
+export async function seedExamples(url: string, authToken?: string, demoUrl?: string): Promise<number> {
   const client = createClient({ url, authToken: authToken || undefined });
   try {
     const db = drizzle(client);
     const [existing] = await db.select({ n: count() }).from(pipelineScripts);
     if ((existing?.n ?? 0) > 0) return 0;
     const now = Date.now();
-    const examples = readExamples();
+    const examples = readExamples(demoUrl);
     const statements = examples.flatMap((e) => {
       const id = `scr_${randomBytes(8).toString("hex")}`;
       const sha256 = createHash("sha256").update(e.source).digest("hex");
@@ -72,9 +82,15 @@ export async function seedExamples(url: string, authToken?: string): Promise<num
           createdAt: now,
           updatedAt: now,
         }),
-        db
-          .insert(pipelineScriptVersions)
-          .values({ scriptId: id, version: 1, source: e.source, sha256, createdAt: now }),
+        db.insert(pipelineScriptVersions).values({
+          scriptId: id,
+          version: 1,
+          source: e.source,
+          sha256,
+          allowedHosts: e.allowed_hosts ?? [],
+          timeoutMs: e.timeout_ms ?? 3000,
+          createdAt: now,
+        }),
       ];
     });
     const [first, ...rest] = statements;

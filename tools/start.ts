@@ -2,12 +2,16 @@
  * `npm start`: the whole product on this machine, no Turso account needed.
  * 1. the local libSQL HTTP server on `.data/hookline.db` (port DB_PORT, default 8080; the folder
  *    can be moved with HOOKLINE_DATA_DIR);
- * 2. migrations over HTTP, then the example scripts (only into an empty database);
+ * 2. migrations over HTTP, the DEMO reputation API on 127.0.0.1 (port DEMO_PORT, default
+ *    DB_PORT + 1, any free port if taken; made-up answers), then the example scripts (only into
+ *    an empty database; IP Reputation gets the demo API's URL, and 127.0.0.1 is allowed over
+ *    plain http via ALLOW_INSECURE_HTTP_HOSTS);
  * 3. `wrangler dev` (port PORT, default 8787) with dev tokens unless .dev.vars sets them;
  * then prints the URL and ready-to-paste curl lines. Ctrl-C stops everything (no orphan workerd).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { startDemoApi } from "./demo-api";
 import { readDevVars } from "./dev-vars";
 import { startLocalServer } from "./libsql-server/server";
 import { migrateDatabase } from "./migrate";
@@ -24,7 +28,12 @@ mkdirSync(dataDir, { recursive: true });
 const db = await startLocalServer({ file: dbFile, port: dbPort, log: (line) => console.log(`[db] ${line}`) });
 console.log(`local libSQL server: ${db.url} (file ${dbFile})`);
 await migrateDatabase(db.url);
-const seeded = await seedExamples(db.url);
+// The DEMO reputation API (made-up answers) that the example IP Reputation script calls.
+const demoPort = Number(process.env.DEMO_PORT ?? dbPort + 1);
+const demo = await startDemoApi(demoPort).catch(() => startDemoApi(0));
+const demoUrl = `${demo.url}/reputation`;
+console.log(`demo reputation API (a DEMO, made-up answers): ${demoUrl}?ip=198.51.100.9`);
+const seeded = await seedExamples(db.url, undefined, demoUrl);
 console.log(seeded > 0 ? `seeded ${seeded} example scripts` : "scripts already present: not seeding");
 
 const devVars = readDevVars();
@@ -34,6 +43,8 @@ const vars = {
   // Dev-only key for script secrets (never use it elsewhere; production: wrangler secret put SECRETS_KEY).
   SECRETS_KEY: "ZGV2LW9ubHkta2V5LWhvb2tsaW5lLW5wbS1zdGFydCE=",
   SECRETS_KEY_ID: "dev",
+  // Scripts may call the demo API over plain http on this machine only.
+  ALLOW_INSECURE_HTTP_HOSTS: "127.0.0.1",
   ...devVars,
   // named scoped tokens may also come from the environment (the console tests use this)
   ...(process.env.API_TOKENS ? { API_TOKENS: process.env.API_TOKENS } : {}),
@@ -47,6 +58,7 @@ const shutdown = async (signal: string) => {
   stopping = true;
   console.log(`\n${signal}: stopping wrangler dev and the local database…`);
   await worker.stop();
+  await demo.close();
   await db.close();
   process.exit(0);
 };
@@ -55,7 +67,7 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 worker.child.once("exit", (code) => {
   if (!stopping) {
     console.error(`wrangler dev exited (${code}); stopping`);
-    void db.close().then(() => process.exit(1));
+    void Promise.all([db.close(), demo.close()]).then(() => process.exit(1));
   }
 });
 

@@ -120,7 +120,7 @@ describe("hookline test and run (offline)", () => {
     expect(fetches).toBe(0);
   });
 
-  it("run prints the answer with one span per script", async () => {
+  it("run prints the answer with one span per script (and one for IP Reputation's unstubbed call)", async () => {
     const tree = tempDir();
     dirs.push(tree);
     const ctx = join(tree, "ctx.json");
@@ -133,7 +133,14 @@ describe("hookline test and run (offline)", () => {
       decision: "block",
       blocked_by: { name: "Risk Threshold" },
     });
-    expect(answer.spans.map((s: any) => `${s.layer_index}-${s.parallel_index} ${s.status}`)).toEqual([
+    const [calls, scripts] = [
+      answer.spans.filter((s: any) => s.kind === "CLIENT"),
+      answer.spans.filter((s: any) => s.kind !== "CLIENT"),
+    ];
+    // Offline, the demo reputation call gets no answer: the script falls back to its static list.
+    expect(calls.map((s: any) => `${s.name} ${s.status}`)).toEqual(["GET 127.0.0.1 error"]);
+    expect(answer.data.ip).toMatchObject({ reputation: "bad", source: "static list" });
+    expect(scripts.map((s: any) => `${s.layer_index}-${s.parallel_index} ${s.status}`)).toEqual([
       "0-0 success",
       "0-1 success",
       "0-2 success",

@@ -18,6 +18,7 @@ describe("example pipeline", () => {
       triggerEvent: "before_signin",
       context: manifest.sample_contexts.allowed,
       scripts,
+      insecureHttpHosts: ["127.0.0.1"], // allowed as under npm start, but no ports given: HTTP is off
     });
     expect(result).toMatchObject({ status: "success", decision: "allow", blocked_by: null, errors: [] });
     expect(result.data).toMatchObject({
@@ -27,7 +28,16 @@ describe("example pipeline", () => {
       require_mfa: false,
       tags: ["risk-0"],
     });
-    expect(spans.every((s) => s.status === "success")).toBe(true);
+    const [calls, scriptSpans] = [
+      spans.filter((s) => s.kind === "CLIENT"),
+      spans.filter((s) => s.kind !== "CLIENT"),
+    ];
+    expect(scriptSpans.every((s) => s.status === "success")).toBe(true);
+    // No ports given: HTTP is off, so IP Reputation's demo call fails at once and its list decides.
+    expect(calls.map((s) => [s.name, s.status, JSON.parse(s.attributes as string)["error.type"]])).toEqual([
+      ["GET 127.0.0.1", "error", "http_off"],
+    ]);
+    expect(result.data.ip).toMatchObject({ source: "static list" });
   });
 
   it("blocks a risky sign-in in layer 2 using prev.risk", async () => {
@@ -45,7 +55,7 @@ describe("example pipeline", () => {
       risk: { score: 80, factors: ["new_device", "failed_attempts", "suspicious_user_agent"] },
       ip: { reputation: "bad" },
     });
-    expect(spans.map((s) => s.status)).toEqual([
+    expect(spans.filter((s) => s.kind !== "CLIENT").map((s) => s.status)).toEqual([
       "success",
       "success",
       "success",

@@ -26,6 +26,9 @@ export function exampleScripts(): ScriptSpec[] {
       onError: m.on_error as ScriptSpec["onError"],
       instructionBudget: 1_000_000,
       source,
+      ...("allowed_hosts" in m
+        ? { allowedHosts: m.allowed_hosts as string[], timeoutMs: m.timeout_ms as number }
+        : {}),
     };
   });
 }

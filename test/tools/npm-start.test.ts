@@ -1,5 +1,6 @@
-// `npm start` end to end: the local database, migrations, seeding, wrangler dev — then a health
-// check, an allowed and a blocked sign-in, and a clean stop on Ctrl-C with no workerd left behind.
+// `npm start` end to end: the local database, migrations, the demo reputation API, seeding,
+// wrangler dev — then a health check, an allowed and a blocked sign-in (IP Reputation asks the
+// demo API: its answer and its CLIENT span), and a clean stop on Ctrl-C with no workerd left behind.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,21 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+type Span = { id: string; name: string; kind: string; parent_span_id: string | null; [k: string]: unknown };
+
+/** The trace's spans, once its write (after the answer, in waitUntil) has landed. */
+async function traceSpans(base: string, traceId: string): Promise<Span[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`${base}/v1/traces/${traceId}`, {
+      headers: { authorization: "Bearer dev-admin-token" },
+    });
+    if (res.ok) return ((await res.json()) as { spans: Span[] }).spans;
+    if (Date.now() > deadline) throw new Error(`trace ${traceId} not stored: ${res.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe("npm start", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "hookline-start-"));
   let child: ChildProcess | undefined;
@@ -29,11 +45,17 @@ describe("npm start", () => {
   });
 
   it("serves the example pipeline on a local database and stops cleanly on SIGINT", async () => {
-    const [port, dbPort] = [await freePort(), await freePort()];
+    const [port, dbPort, demoPort] = [await freePort(), await freePort(), await freePort()];
     child = spawn("npx", ["tsx", "tools/start.ts"], {
       cwd: ROOT,
       detached: true,
-      env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort), HOOKLINE_DATA_DIR: dataDir },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DB_PORT: String(dbPort),
+        DEMO_PORT: String(demoPort),
+        HOOKLINE_DATA_DIR: dataDir,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -60,10 +82,24 @@ describe("npm start", () => {
         headers: { authorization: "Bearer dev-trigger-token", "content-type": "application/json" },
         body: JSON.stringify(context),
       });
-      return (await res.json()) as { decision: string };
+      return (await res.json()) as { decision: string; trace_id: string; data: any };
     };
     expect((await trigger(samples.allowed)).decision).toBe("allow");
-    expect((await trigger(samples.blocked)).decision).toBe("block");
+    const blocked = await trigger(samples.blocked);
+    expect(blocked.decision).toBe("block");
+    // the demo API answered (not the script's static fallback list)
+    expect(blocked.data.ip).toEqual({ address: "198.51.100.9", reputation: "bad", source: "service" });
+    const spans = await traceSpans(base, blocked.trace_id);
+    const script = spans.find((s) => s.name === "IP Reputation");
+    const client = spans.find((s) => s.kind === "CLIENT");
+    expect(client).toMatchObject({
+      parent_span_id: script?.id,
+      status: "success",
+      attributes: {
+        "url.full": `http://127.0.0.1:${demoPort}/reputation?ip=`,
+        "http.response.status_code": 200,
+      },
+    });
 
     const pid = child.pid as number;
     const exited = new Promise<string>((r) => child?.once("exit", (code, signal) => r(`${code ?? signal}`)));
@@ -75,6 +111,7 @@ describe("npm start", () => {
     // wrangler dev runs in a process group of its own: its port closing shows it is gone too
     await expect(fetch(`${base}/health`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${dbPort}/health`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${demoPort}/reputation`)).rejects.toThrow();
     expect(output).toContain("SIGINT: stopping wrangler dev and the local database");
   }, 150_000);
 });
