@@ -1,6 +1,7 @@
 // The console in Chromium: sign-in, the trace list with its filters in the URL, the live tail,
 // one trace's layered waterfall (a blocked layer, a failed script, a skipped layer), the span
-// inspector (logs, error line, source at the version that ran) and the OTLP download.
+// inspector (logs, error line, source at the version that ran), an outbound HTTP call nested in
+// its script's bar (the example pipeline's demo reputation lookup) and the OTLP download.
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -148,6 +149,34 @@ describe("one trace", () => {
     await expect
       .poll(() => page.locator(".inspector .logs li").allTextContents())
       .toEqual(["hello from the logger u_allow"]);
+  });
+
+  it("nests a script's outbound HTTP call in its bar, with the call's own duration, and lists it in the inspector", async () => {
+    // the example pipeline npm start seeded: IP Reputation calls the demo reputation API
+    const manifest = JSON.parse(
+      await readFile(new URL("../../examples/scripts/manifest.json", import.meta.url), "utf8"),
+    );
+    const traceId = await fire("before_signin", manifest.sample_contexts.allowed);
+    await go(page, `/trace/${traceId}`);
+    const reputation = page.getByRole("button", { name: /IP Reputation/ });
+    await reputation.waitFor();
+    const calls = reputation.locator(".call");
+    expect(await calls.count()).toBe(1);
+    expect(await calls.first().getAttribute("class")).toBe("call st-success");
+    expect(await calls.first().locator(".call-name").textContent()).toMatch(/^GET .* · \d+\.\d+ ms$/);
+    // the call's track sits inside the waterfall's time axis
+    const width = await calls
+      .first()
+      .locator(".track .fill")
+      .evaluate((el) => Number.parseFloat((el as HTMLElement).style.width));
+    expect(width).toBeGreaterThan(0);
+    expect(width).toBeLessThanOrEqual(100);
+    // no other script of the pipeline called out
+    expect(await page.locator(".bar .call").count()).toBe(1);
+    await reputation.click();
+    const inspector = page.getByRole("complementary", { name: "Span inspector" });
+    await expect.poll(() => inspector.locator(".calls > li").count()).toBe(1);
+    expect(await inspector.locator(".calls > li").first().textContent()).toMatch(/^GET .* · success/);
   });
 
   it("downloads the trace as OTLP JSON", async () => {
