@@ -13,6 +13,7 @@ import { readConfig } from "./config";
 import { openReader } from "./db-file";
 import { runDeliveryRows } from "./delivery";
 import { runEngineBench } from "./engine";
+import { runFetchRows } from "./fetch-rows";
 import { measureLatency } from "./latency";
 import { measureLoad } from "./load";
 import { notesFor } from "./notes";
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
   );
   const delivery = await runDeliveryRows(s.dbUrl, reader, config.quick, log);
   check();
+  const fetchRows = await runFetchRows(config.quick, log);
   reader.close();
 
   const wranglerVersion = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8"))
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     list,
     cleanup,
   };
-  writeFileSync(config.out, `${renderReport(results, notesFor(results))}\n${delivery}`);
+  writeFileSync(config.out, `${renderReport(results, notesFor(results))}\n${delivery}\n${fetchRows}`);
   log(`wrote ${config.out}`);
 }
 
