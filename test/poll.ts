@@ -7,9 +7,18 @@
  */
 
 const POLL_MS = 25;
+/**
+ * The default deadline: a condition that normally holds within tens of ms gets 10 s, so a loaded
+ * machine (the stability check runs beside two CPU hogs) slows a test down instead of failing it.
+ * Waiting longer costs nothing when the condition holds; only a real failure takes the full 10 s.
+ */
+export const DEFAULT_DEADLINE_MS = 10_000;
 
 /** Polls `probe` until it returns `true`; throws after `timeoutMs` with the last value seen. */
-export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = DEFAULT_DEADLINE_MS,
+): Promise<void> {
   await eventuallyValue(probe, (v) => v === true, timeoutMs);
 }
 
@@ -17,7 +26,7 @@ export async function eventually(probe: () => Promise<boolean> | boolean, timeou
 export async function eventuallyValue<T>(
   probe: () => Promise<T> | T,
   until: (value: T) => boolean,
-  timeoutMs = 5000,
+  timeoutMs = DEFAULT_DEADLINE_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

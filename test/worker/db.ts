@@ -1,6 +1,7 @@
 /** Test reads of stored traces and spans, straight from the local libSQL server. */
 import { asc, eq, inArray } from "drizzle-orm";
 import { pipelineSpans, pipelineTraces } from "../../src/db/schema";
+import { DEFAULT_DEADLINE_MS } from "../poll";
 import { eventuallyValue, testDb } from "./helpers";
 
 /** The stored trace row with this id, or undefined. */
@@ -28,7 +29,7 @@ export async function storedSpans(traceId: string) {
 }
 
 /** Waits until the trace is stored (it is written in waitUntil, after the answer). */
-export function waitForTrace(id: string, timeoutMs = 5000) {
+export function waitForTrace(id: string, timeoutMs = DEFAULT_DEADLINE_MS) {
   return eventuallyValue(
     () => storedTrace(id),
     (row) => row !== undefined,

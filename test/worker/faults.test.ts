@@ -58,6 +58,9 @@ describe.each([
   it("answers exactly as with a healthy database and logs each trace in full", async () => {
     const event = await warmEvent();
     const healthy = [await fire(event, "GB"), await fire(event, "KP")];
+    // Stored before the fault starts: a healthy trace still in its flush window would meet the
+    // fault, go to the trace queue and land seconds later, inside another test's request counts.
+    for (const h of healthy) await waitForTrace(h.trace_id);
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     await dbControl.fault(mode);
     const faulty = [await fireWithoutQueue(event, "GB"), await fireWithoutQueue(event, "KP")];
