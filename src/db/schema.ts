@@ -4,12 +4,19 @@
  * - `pipeline_traces`: one row per trigger call (an OpenTelemetry trace; id = 32 lowercase hex).
  * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex), and
  *   one CLIENT row per outbound HTTP call of a script (its parent is the script's span).
+ *   Stored compact (src/engine/stored-trace.ts): the context once per trace, `prev` once per
+ *   layer (`layer_prev`), no per-span input; `parent_span_id` is null when the parent is the
+ *   trace's root span. The read functions in src/db rebuild every span's full input.
  * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
+ * - `pipeline_rollups`: per-minute stats per trigger and per script (src/stats/rollup.ts), kept
+ *   400 days; upserted by every trace flush, read by `GET /v1/stats`. No user data.
  * - `pipeline_script_versions`: immutable versions (source, allowed_hosts, timeout_ms), so an old
  *   trace can show the code that ran and where it could reach.
  * - `script_secrets`: per-script secrets, AES-GCM ciphertext only (see src/secrets/crypto.ts).
  *
- * Indexes are named for the reads and the retention cleanup that use them; spans are deleted
+ * Indexes are named for the reads and the retention cleanup that use them (each serves one: the
+ * list filters, the per-trace span read and script probe, the cleanup's expired-trace and
+ * orphan-span walks); spans are deleted
  * explicitly before their traces (foreign keys are not enforced on every libSQL connection).
  */
 import { sql } from "drizzle-orm";
@@ -54,6 +61,8 @@ export const pipelineTraces = sqliteTable(
     userId: text("user_id"),
     requestIp: text("request_ip"),
     contextSnapshot: text("context_snapshot"),
+    /** JSON object: layer index → the `prev` that layer's scripts saw (stored once per layer). */
+    layerPrev: text("layer_prev"),
     resultData: text("result_data"),
     createdAt: integer("created_at").notNull().default(nowMs),
   },
@@ -69,7 +78,6 @@ export const pipelineTraces = sqliteTable(
     index("trace_status_started_idx").on(t.status, t.startedAt, t.id),
     index("trace_user_started_idx").on(t.userId, t.startedAt, t.id),
     index("trace_ip_started_idx").on(t.requestIp, t.startedAt, t.id),
-    index("trace_created_at_idx").on(t.createdAt),
   ],
 );
 
@@ -92,6 +100,10 @@ export const pipelineSpans = sqliteTable(
     startedAt: integer("started_at").notNull(),
     endedAt: integer("ended_at").notNull(),
     durationMs: real("duration_ms").notNull(),
+    /** The run's settings and the VM instructions it executed (0 when skipped; feeds the rollups). */
+    onError: text("on_error", { enum: ON_ERROR_POLICIES }),
+    instructionBudget: integer("instruction_budget"),
+    instructions: integer("instructions"),
     attributes: text("attributes"),
     createdAt: integer("created_at").notNull().default(nowMs),
   },
@@ -104,7 +116,6 @@ export const pipelineSpans = sqliteTable(
     check("pipeline_spans_kind", sql`${t.kind} in ('INTERNAL', 'SERVER', 'CLIENT')`),
     index("span_trace_order_idx").on(t.traceId, t.layerIndex, t.parallelIndex),
     index("span_started_at_idx").on(t.startedAt),
-    index("span_script_started_idx").on(t.scriptId, t.startedAt),
   ],
 );
 
@@ -176,6 +187,38 @@ export const scriptSecrets = sqliteTable(
     updatedAt: integer("updated_at").notNull().default(nowMs),
   },
   (t) => [primaryKey({ columns: [t.scriptId, t.name] }), index("script_secrets_key_idx").on(t.keyId)],
+);
+
+const counter = (name: string) => integer(name).notNull().default(0);
+const buckets = (name: string) => text(name).notNull().default("{}");
+
+export const pipelineRollups = sqliteTable(
+  "pipeline_rollups",
+  {
+    /** Start of the minute, Unix ms. */
+    minute: integer("minute").notNull(),
+    triggerEvent: text("trigger_event").notNull(),
+    /** The script's id; "" for the row of the trigger's calls themselves. */
+    scriptId: text("script_id").notNull(),
+    calls: counter("calls"),
+    success: counter("success"),
+    blocked: counter("blocked"),
+    errors: counter("errors"),
+    skipped: counter("skipped"),
+    shadowRuns: counter("shadow_runs"),
+    wouldBlock: counter("would_block"),
+    wouldError: counter("would_error"),
+    httpCalls: counter("http_calls"),
+    durationMax: real("duration_max"),
+    instructionsMax: integer("instructions_max"),
+    httpMax: real("http_max"),
+    /** Sparse log-bucket histograms, JSON `{ "<bucket>": count }` (src/stats/histogram.ts). */
+    durationHist: buckets("duration_hist"),
+    instructionsHist: buckets("instructions_hist"),
+    httpHist: buckets("http_hist"),
+  },
+  // The key serves the window read (minute range) and the 400-day cleanup (minute < cutoff).
+  (t) => [primaryKey({ columns: [t.minute, t.triggerEvent, t.scriptId] })],
 );
 
 export type TraceRow = typeof pipelineTraces.$inferInsert;

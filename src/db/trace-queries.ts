@@ -5,8 +5,12 @@
  * Every read is shaped for an index: the list walks one of the `trace_*_started_idx` indexes
  * backwards from the cursor, `script_id` is an EXISTS probe on `span_trace_order_idx` (forced), spans come
  * from `span_trace_order_idx` in (layer_index, parallel_index) order.
+ *
+ * Spans come back in full (`withFullSpans`): each span's input rebuilt from the trace's context
+ * and per-layer prev, and a null parent read as the trace's root span.
  */
 import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { expandSpanAttributes, traceInputs } from "../engine/stored-trace";
 import type { Cursor } from "../lib/time-params";
 import type { Database } from "./client";
 import { type Decision, pipelineSpans, pipelineTraces, type TraceStatus } from "./schema";
@@ -49,6 +53,7 @@ const summaryColumns = {
 const fullColumns = {
   ...summaryColumns,
   contextSnapshot: pipelineTraces.contextSnapshot,
+  layerPrev: pipelineTraces.layerPrev,
   resultData: pipelineTraces.resultData,
 };
 
@@ -126,8 +131,22 @@ export async function listTraces(
   return { rows: page, next: hasMore && last ? { startedAt: last.startedAt, id: last.id } : null };
 }
 
-/** Spans of the given traces, grouped by trace id, each group in (layer_index, parallel_index) order. */
-export async function spansOfTraces(db: Database, traceIds: string[]): Promise<Map<string, SpanReadRow[]>> {
+/** The full spans of one trace from their stored rows (see src/engine/stored-trace.ts). */
+export function withFullSpans(trace: TraceFullRow, rows: SpanReadRow[]): SpanReadRow[] {
+  const inputs = traceInputs(trace);
+  return rows.map((s) => ({
+    ...s,
+    parentSpanId: s.parentSpanId ?? trace.rootSpanId,
+    attributes: expandSpanAttributes(s.attributes, s, inputs),
+  }));
+}
+
+/** Full spans of the given traces, grouped by trace id, each group in (layer_index, parallel_index) order. */
+export async function spansOfTraces(
+  db: Database,
+  traces: TraceFullRow[],
+): Promise<Map<string, SpanReadRow[]>> {
+  const traceIds = traces.map((t) => t.id);
   const byTrace = new Map<string, SpanReadRow[]>(traceIds.map((id) => [id, []]));
   if (traceIds.length === 0) return byTrace;
   const s = pipelineSpans;
@@ -137,6 +156,7 @@ export async function spansOfTraces(db: Database, traceIds: string[]): Promise<M
     .where(inArray(s.traceId, traceIds))
     .orderBy(asc(s.traceId), asc(s.layerIndex), asc(s.parallelIndex), asc(s.startedAt));
   for (const row of rows) byTrace.get(row.traceId)?.push(row);
+  for (const t of traces) byTrace.set(t.id, withFullSpans(t, byTrace.get(t.id) ?? []));
   return byTrace;
 }
 
@@ -154,5 +174,5 @@ export async function getTraceWithSpans(
       .orderBy(asc(pipelineSpans.layerIndex), asc(pipelineSpans.parallelIndex), asc(pipelineSpans.startedAt)),
   ]);
   const trace = traces[0];
-  return trace ? { trace: trace as TraceFullRow, spans } : null;
+  return trace ? { trace: trace as TraceFullRow, spans: withFullSpans(trace as TraceFullRow, spans) } : null;
 }

@@ -1,9 +1,14 @@
 /**
  * Writes finished traces: every trace and span of a flush in one `batch` (one HTTP request to
  * Turso, one transaction). Inserts are idempotent (`ON CONFLICT DO NOTHING` on the random ids),
- * so a retried flush can never duplicate a row or fail on one already written.
+ * so a retried flush can never duplicate a row or fail on one already written. Spans are stored
+ * compact: a parent that is the trace's root span is stored as null (read back as the root).
+ * The same batch upserts the flush's per-minute stats rollups (src/db/rollups.ts), right after
+ * the trace insert whose `changes()` guards them against counting a retried flush twice.
  */
+import { rollupDeltas } from "../stats/rollup";
 import type { Database } from "./client";
+import { rollupUpserts } from "./rollups";
 import { pipelineSpans, pipelineTraces, type SpanRow, type TraceRow } from "./schema";
 
 /** A trace and its spans, exactly as stored. */
@@ -12,7 +17,7 @@ export interface TraceRecord {
   spans: SpanRow[];
 }
 
-/** Rows per INSERT statement, well under SQLite's bound-parameter limit (17 columns × 500). */
+/** Rows per INSERT statement, well under SQLite's bound-parameter limit (≤ 20 columns × 500). */
 const ROWS_PER_STATEMENT = 500;
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -24,11 +29,14 @@ function chunks<T>(items: T[], size: number): T[][] {
 /** Inserts the records in one batch request. Throws when the database does not commit it. */
 export async function insertTraceRecords(db: Database, records: TraceRecord[]): Promise<void> {
   const traces = records.map((r) => r.trace);
-  const spans = records.flatMap((r) => r.spans);
+  const spans = records.flatMap(({ trace, spans }) =>
+    spans.map((s) => (s.parentSpanId === trace.rootSpanId ? { ...s, parentSpanId: null } : s)),
+  );
   const statements = [
     ...chunks(traces, ROWS_PER_STATEMENT).map((rows) =>
       db.insert(pipelineTraces).values(rows).onConflictDoNothing(),
     ),
+    ...rollupUpserts(rollupDeltas(records)).map((q) => db.run(q)),
     ...chunks(spans, ROWS_PER_STATEMENT).map((rows) =>
       db.insert(pipelineSpans).values(rows).onConflictDoNothing(),
     ),

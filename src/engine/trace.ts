@@ -3,12 +3,15 @@
  * `rootSpanId`), one `SpanRow` per script (parent = the root span) and one CLIENT `SpanRow` per
  * http.fetch call (parent = its script's span; OpenTelemetry HTTP attributes, no bodies), exactly
  * the insert types of src/db/schema.ts. Everything stored is redacted, then capped (redact.ts).
+ * The rows are in the compact stored shape (see stored-trace.ts): the context once per trace,
+ * `prev` once per layer, no per-span `input`.
  */
 import type { SpanRow, TraceRow } from "../db/schema";
 import type { HttpCallRecord } from "./http-call";
 import { newSpanId, newTraceId } from "./ids";
 import type { ScriptRecord } from "./pipeline";
 import { capJson, capValue, type Redactor } from "./redact";
+import { layerPrevOf } from "./stored-trace";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";
 
 export interface TraceInput {
@@ -51,7 +54,7 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
   const storedCtx = redactor.value(input.context);
   const spans: SpanRow[] = [];
   for (const record of input.records) {
-    const span = spanRow(record, traceId, rootSpanId, storedCtx, redactor, maxFieldBytes);
+    const span = spanRow(record, traceId, rootSpanId, redactor, maxFieldBytes);
     spans.push(span);
     for (const call of record.run?.calls ?? []) spans.push(clientSpan(call, span, redactor));
   }
@@ -70,6 +73,7 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
     userId: input.userId,
     requestIp: input.requestIp,
     contextSnapshot: capJson(storedCtx, maxFieldBytes),
+    layerPrev: capJson(redactor.value(layerPrevOf(input.records)), maxFieldBytes),
     resultData: capJson(redactor.value(input.result.data), maxFieldBytes),
     createdAt: input.startedAt,
   };
@@ -80,25 +84,22 @@ function spanRow(
   record: ScriptRecord,
   traceId: string,
   parentSpanId: string,
-  storedCtx: JsonValue,
   redactor: Redactor,
   maxFieldBytes: number,
 ): SpanRow {
   const { spec, run } = record;
   const startedAt = run ? run.startedAt : (record.skippedAt ?? Date.now());
   const durationMs = run ? run.durationMs : 0;
-  // Budget shares keep the attributes JSON within maxFieldBytes (metadata is small).
+  // Budget shares keep the attributes JSON within maxFieldBytes (metadata is small). Stored
+  // compact: no input (rebuilt from the trace), no script_version, on_error, instruction_budget or
+  // instructions (columns), no empty logs.
   const part = Math.max(256, maxFieldBytes - 512);
   const attributes: Record<string, JsonValue> = {
-    script_version: spec.version,
-    on_error: spec.onError,
-    instruction_budget: spec.instructionBudget,
-    instructions: run ? run.instructions : 0,
-    input: capValue(redactor.value({ ctx: storedCtx, prev: record.prev }), Math.floor(part * 0.4)),
-    output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.3)),
-    logs: capValue(run ? redactor.value(run.logs) : [], Math.floor(part * 0.3)),
-    logs_dropped: run ? run.logsDropped : 0,
+    output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.5)),
   };
+  if (run && run.logs.length > 0)
+    attributes.logs = capValue(redactor.value(run.logs), Math.floor(part * 0.5));
+  if (run && run.logsDropped > 0) attributes.logs_dropped = run.logsDropped;
   if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
   if (run?.calls.length) attributes.http_calls = run.calls.length;
   return {
@@ -116,6 +117,9 @@ function spanRow(
     startedAt,
     endedAt: startedAt + Math.round(durationMs),
     durationMs,
+    onError: spec.onError,
+    instructionBudget: spec.instructionBudget,
+    instructions: run ? run.instructions : 0,
     attributes: capJson(attributes, maxFieldBytes),
     createdAt: startedAt,
   };

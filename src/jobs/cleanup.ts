@@ -3,9 +3,11 @@
  * batches, until nothing is due or the time budget is spent (then `done: false`; the next run
  * continues). The cutoff is fixed once at the start, so rows written during the run (newer than
  * the cutoff) are never touched. Shared by the cron trigger and `POST /internal/cleanup-traces`.
+ * The cron also deletes stats rollups older than `ROLLUP_RETENTION_DAYS` (400).
  */
 import type { Database } from "../db/client";
 import { createDatabase } from "../db/client";
+import { deleteOldRollups, ROLLUP_RETENTION_DAYS } from "../db/rollups";
 import { deleteExpiredRound } from "../db/trace-retention";
 import { loadConfig } from "../env";
 import { createLogger } from "../lib/log";
@@ -96,7 +98,8 @@ export async function runScheduledCleanup(env: object, now = Date.now()): Promis
       retentionDays: config.TRACE_RETENTION_DAYS,
       timeBudgetMs: 10 * 60_000,
     });
-    logger.info("trace_cleanup", { ...result });
+    const deletedRollups = await deleteOldRollups(db, now - ROLLUP_RETENTION_DAYS * DAY_MS);
+    logger.info("trace_cleanup", { ...result, deleted_rollups: deletedRollups });
     logger.info("audit_cleanup", await cleanupExpiredAudit(db, now));
     return result;
   } catch (err) {

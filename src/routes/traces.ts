@@ -91,10 +91,7 @@ export function registerTraces(app: App): void {
 
   app.openapi(exportPage, async (c) => {
     const page = await listTraces(c.var.db, toPageQuery(c.req.valid("query")), true);
-    const spans = await spansOfTraces(
-      c.var.db,
-      page.rows.map((t) => t.id),
-    );
+    const spans = await spansOfTraces(c.var.db, page.rows);
     if (page.next) c.header(NEXT_CURSOR_HEADER, encodeCursor(page.next));
     const traces = page.rows.map((trace) => ({ trace, spans: spans.get(trace.id) ?? [] }));
     return c.json(toOtlpRequest(traces, API_VERSION), 200);

@@ -1,6 +1,8 @@
 /** Shapes the engine's run into the trigger answer (and the dry run's, with spans inline). */
-import type { SpanRow } from "../db/schema";
+import type { SpanRow, TraceRow } from "../db/schema";
+import { expandSpanAttributes, type TraceInputs, traceInputs } from "../engine/stored-trace";
 import type { RunOutput } from "../engine/types";
+import { parseJsonColumn } from "../lib/json-column";
 
 /** The trigger answer: optional fields appear only when they say something. */
 export function presentResult(run: RunOutput) {
@@ -16,17 +18,14 @@ export function presentResult(run: RunOutput) {
   };
 }
 
-function parseJson(text: string | null | undefined): unknown {
-  if (text == null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+/** The dry run's spans as the API shows them, each with its full input (see stored-trace.ts). */
+export function presentSpans(trace: TraceRow, spans: SpanRow[]) {
+  const inputs = traceInputs(trace);
+  return spans.map((s) => presentSpan(s, inputs));
 }
 
 /** A span as the API shows it: snake_case, attributes as JSON. */
-export function presentSpan(s: SpanRow) {
+function presentSpan(s: SpanRow, inputs: TraceInputs) {
   return {
     id: s.id,
     trace_id: s.traceId,
@@ -42,6 +41,6 @@ export function presentSpan(s: SpanRow) {
     started_at: s.startedAt,
     ended_at: s.endedAt,
     duration_ms: s.durationMs,
-    attributes: parseJson(s.attributes),
+    attributes: parseJsonColumn(expandSpanAttributes(s.attributes, s, inputs)),
   };
 }

@@ -30,7 +30,7 @@ import {
 } from "../schemas/triggers";
 import type { App } from "../types";
 import { assertCompiles } from "./script-fields";
-import { presentResult, presentSpan } from "./trigger-presenter";
+import { presentResult, presentSpans } from "./trigger-presenter";
 
 export const TRACE_ID_HEADER = "x-hookline-trace-id";
 
@@ -176,7 +176,7 @@ export function registerTriggers(app: App): void {
     const run = await runScripts(c.var.config, call, specs, [], ports);
     // The dry run is an admin read: script secrets are scrubbed from its data too (spans already are).
     const answer = { ...presentResult(run), data: scrubSecretValues(specs, run.result.data) };
-    return c.json({ ...answer, stored: false as const, spans: run.spans.map(presentSpan) }, 200);
+    return c.json({ ...answer, stored: false as const, spans: presentSpans(run.trace, run.spans) }, 200);
   });
 
   app.openapi(listTriggers, async (c) => {

@@ -1,117 +1,69 @@
 /**
- * Per-trigger and per-script call statistics over a bounded set of rows (pure, no I/O):
- * counts by status and nearest-rank duration percentiles.
+ * Per-trigger and per-script statistics from rollup sums (pure, no I/O): counts by status, and
+ * p50/p95/max of durations, instructions and outbound HTTP call durations, the percentiles read
+ * from the log buckets (histogram.ts: within ±RELATIVE_ERROR of the exact nearest-rank value).
  */
+import type { RollupSums } from "../db/rollups";
+import { type Buckets, percentiles } from "./histogram";
+import { TRIGGER_ROW } from "./rollup";
 
-/** Nearest-rank percentile of an ascending list: the value at rank ⌈p/100 × n⌉. Null when empty. */
-export function percentile(sortedAsc: number[], p: number): number | null {
-  if (sortedAsc.length === 0) return null;
-  const rank = Math.max(1, Math.ceil((p / 100) * sortedAsc.length));
-  return sortedAsc[rank - 1] ?? null;
+const round = (v: number | null, digits: number) =>
+  v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits;
+
+function summary(buckets: Buckets, max: number | null, prefix: string, unit: string, digits: number) {
+  const [p50, p95] = percentiles(buckets, [50, 95], max);
+  return {
+    [`${prefix}p50${unit}`]: round(p50 ?? null, digits),
+    [`${prefix}p95${unit}`]: round(p95 ?? null, digits),
+    [`${prefix}max${unit}`]: round(max, digits),
+  };
 }
 
-export interface DurationSummary {
-  p50_ms: number | null;
-  p95_ms: number | null;
-  max_ms: number | null;
-}
+const durations = (s: RollupSums) => summary(s.durationHist, s.durationMax, "", "_ms", 3);
+const instructions = (s: RollupSums) =>
+  summary(s.instructionsHist, s.instructionsMax, "instructions_", "", 0);
 
-function durations(values: number[]): DurationSummary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { p50_ms: percentile(sorted, 50), p95_ms: percentile(sorted, 95), max_ms: sorted.at(-1) ?? null };
-}
+const byName = (a: RollupSums, b: RollupSums) =>
+  a.triggerEvent.localeCompare(b.triggerEvent) || a.scriptId.localeCompare(b.scriptId);
 
-export interface TraceStatRow {
-  triggerEvent: string;
-  status: string;
-  durationMs: number;
-}
-
-export interface SpanStatRow {
-  triggerEvent: string;
-  scriptId: string;
-  status: string;
-  durationMs: number;
-}
-
-export interface TriggerStats extends DurationSummary {
-  trigger_event: string;
-  calls: number;
-  success: number;
-  blocked: number;
-  errors: number;
-}
-
-export interface ScriptStats extends TriggerStats {
-  script_id: string;
-  skipped: number;
-}
-
-interface Acc {
-  counts: Record<string, number>;
-  durations: number[];
-}
-
-function accumulate<R extends { status: string; durationMs: number }>(
-  rows: R[],
-  keyOf: (r: R) => string,
-  timed: (r: R) => boolean,
-): Map<string, Acc & { first: R }> {
-  const groups = new Map<string, Acc & { first: R }>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    let g = groups.get(key);
-    if (!g) {
-      g = { counts: {}, durations: [], first: row };
-      groups.set(key, g);
-    }
-    g.counts[row.status] = (g.counts[row.status] ?? 0) + 1;
-    if (timed(row)) g.durations.push(row.durationMs);
-  }
-  return groups;
-}
-
-const count = (g: Acc, status: string) => g.counts[status] ?? 0;
-
-/** One entry per trigger event, sorted by name; percentiles over every call. */
-export function triggerStats(rows: TraceStatRow[]): TriggerStats[] {
-  const groups = accumulate(
-    rows,
-    (r) => r.triggerEvent,
-    () => true,
-  );
-  return [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([trigger, g]) => ({
-      trigger_event: trigger,
-      calls: g.durations.length,
-      success: count(g, "success"),
-      blocked: count(g, "blocked"),
-      errors: count(g, "error"),
-      ...durations(g.durations),
+/** One entry per trigger event, sorted by name (instructions: the whole pipeline's per call). */
+export function triggerStats(sums: RollupSums[]) {
+  return sums
+    .filter((s) => s.scriptId === TRIGGER_ROW)
+    .sort(byName)
+    .map((s) => ({
+      trigger_event: s.triggerEvent,
+      calls: s.counts.calls,
+      success: s.counts.success,
+      blocked: s.counts.blocked,
+      errors: s.counts.errors,
+      ...durations(s),
+      ...instructions(s),
     }));
 }
 
 /**
- * One entry per script, sorted by trigger then script id. `calls` counts every span, skipped
- * included; percentiles are over the runs that were not skipped (a skip takes no time).
+ * One entry per script, sorted by trigger then script id. `calls` counts every run, skipped
+ * included; durations and instructions are over the runs that were not skipped.
  */
-export function scriptStats(rows: SpanStatRow[]): ScriptStats[] {
-  const groups = accumulate(
-    rows,
-    (r) => `${r.triggerEvent}\u0000${r.scriptId}`,
-    (r) => r.status !== "skipped",
-  );
-  return [...groups.values()]
-    .map((g) => ({
-      script_id: g.first.scriptId,
-      trigger_event: g.first.triggerEvent,
-      calls: Object.values(g.counts).reduce((a, b) => a + b, 0),
-      success: count(g, "success"),
-      blocked: count(g, "blocked"),
-      errors: count(g, "error"),
-      skipped: count(g, "skipped"),
-      ...durations(g.durations),
-    }))
-    .sort((a, b) => a.trigger_event.localeCompare(b.trigger_event) || a.script_id.localeCompare(b.script_id));
+export function scriptStats(sums: RollupSums[]) {
+  return sums
+    .filter((s) => s.scriptId !== TRIGGER_ROW)
+    .sort(byName)
+    .map((s) => ({
+      script_id: s.scriptId,
+      trigger_event: s.triggerEvent,
+      calls: s.counts.calls,
+      success: s.counts.success,
+      blocked: s.counts.blocked,
+      errors: s.counts.errors,
+      skipped: s.counts.skipped,
+      shadow_runs: s.counts.shadow_runs,
+      would_block: s.counts.would_block,
+      would_error: s.counts.would_error,
+      ...durations(s),
+      ...instructions(s),
+      http_calls: s.counts.http_calls,
+      ...summary(s.httpHist, s.httpMax, "http_", "_ms", 3),
+    }));
 }

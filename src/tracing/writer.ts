@@ -47,7 +47,8 @@ export const DEFAULT_RETRY_DELAYS_MS = [100, 500, 2000, 5000];
 
 /** Rough stored size of a record (its JSON text columns dominate). */
 function recordBytes(r: TraceRecord): number {
-  let n = (r.trace.contextSnapshot?.length ?? 0) + (r.trace.resultData?.length ?? 0) + 512;
+  const t = r.trace;
+  let n = (t.contextSnapshot?.length ?? 0) + (t.layerPrev?.length ?? 0) + (t.resultData?.length ?? 0) + 512;
   for (const s of r.spans) n += (s.attributes?.length ?? 0) + 256;
   return n;
 }

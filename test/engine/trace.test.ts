@@ -1,7 +1,16 @@
 // Trace rows: id formats, parent links, attributes, redaction at depth, truncation markers.
 import { describe, expect, it } from "vitest";
 import { REDACTED, Redactor, ScriptEngine } from "../../src/engine";
+import { expandSpanAttributes, traceInputs } from "../../src/engine/stored-trace";
+import type { RunOutput } from "../../src/engine/types";
 import { spec } from "./helpers";
+
+/** A span's attributes as every reader shows them (input rebuilt from the trace). */
+function fullAttributes(out: Pick<RunOutput, "trace" | "spans">, i = 0) {
+  const span = out.spans[i];
+  if (!span) throw new Error(`no span ${i}`);
+  return JSON.parse(expandSpanAttributes(span.attributes, span, traceInputs(out.trace)) as string);
+}
 
 const context = {
   user: {
@@ -60,8 +69,9 @@ describe("trace rows", () => {
   });
   it("span attributes carry input, output, logs, version, instructions, on_error", async () => {
     const s = spec("log('n', 1) return { data = { x = prev.y } }", { version: 7, onError: "block" });
-    const { spans } = await runTrace([s]);
-    const a = JSON.parse(spans[0]?.attributes as string);
+    const out = await runTrace([s]);
+    const { spans } = out;
+    const a = fullAttributes(out);
     expect(a).toMatchObject({
       script_version: 7,
       on_error: "block",
@@ -74,9 +84,40 @@ describe("trace rows", () => {
     expect(a.input.ctx.user.email).toBe("a@b.c");
     expect(spans[0]).toMatchObject({ scriptId: s.id, scriptVersion: 7, name: s.name, status: "success" });
   });
+  it("stores the context once and prev once per layer; every span's input is rebuilt on read", async () => {
+    const scripts = [
+      spec("return { data = { a = 1 } }", { layerIndex: 0, parallelIndex: 0 }),
+      spec("return { data = { b = 2 } }", { layerIndex: 0, parallelIndex: 1 }),
+      spec("return { data = { c = prev.a + prev.b } }", { layerIndex: 1, parallelIndex: 0 }),
+      spec("return {}", { layerIndex: 1, parallelIndex: 1 }),
+      spec("return {}", { layerIndex: 2, parallelIndex: 0 }),
+    ];
+    const out = await runTrace(scripts);
+    for (const s of out.spans) {
+      const stored = JSON.parse(s.attributes as string);
+      expect(stored).not.toHaveProperty("input");
+      expect(s.attributes).not.toContain("a@b.c"); // the context is not copied into spans
+    }
+    expect(JSON.parse(out.trace.layerPrev as string)).toEqual({
+      0: {},
+      1: { a: 1, b: 2 },
+      2: { a: 1, b: 2, c: 3 },
+    });
+    const ctx = JSON.parse(out.trace.contextSnapshot as string);
+    const prevs = out.spans.map((_, i) => fullAttributes(out, i).input);
+    expect(prevs).toEqual([
+      { ctx, prev: {} },
+      { ctx, prev: {} },
+      { ctx, prev: { a: 1, b: 2 } },
+      { ctx, prev: { a: 1, b: 2 } },
+      { ctx, prev: { a: 1, b: 2, c: 3 } },
+    ]);
+  });
   it("redacts secret keys at any depth in every stored field, not in the answer", async () => {
     const { trace, spans, result } = await runTrace();
-    const stored = [trace.contextSnapshot, trace.resultData, spans[0]?.attributes].join("\n");
+    const stored = [trace.contextSnapshot, trace.layerPrev, trace.resultData, spans[0]?.attributes].join(
+      "\n",
+    );
     for (const secret of ["hunter2", '"cs"', '"at"', '"k"', "Bearer abc", "sid=1", '"t"'])
       expect(stored).not.toContain(secret);
     const snap = JSON.parse(trace.contextSnapshot as string);
@@ -109,15 +150,21 @@ describe("trace rows", () => {
       maxFieldBytes: 4096,
       scripts: [spec("return { data = { copy = ctx.blob } }")],
     });
-    for (const field of [out.trace.contextSnapshot, out.trace.resultData, out.spans[0]?.attributes]) {
+    const fields = [
+      out.trace.contextSnapshot,
+      out.trace.layerPrev,
+      out.trace.resultData,
+      out.spans[0]?.attributes,
+    ];
+    for (const field of fields) {
       expect((field as string).length).toBeLessThanOrEqual(4096);
       expect(() => JSON.parse(field as string)).not.toThrow();
     }
     const snap = JSON.parse(out.trace.contextSnapshot as string);
     expect(snap).toMatchObject({ _truncated: true, original_bytes: 50_011 });
     expect(snap.preview.startsWith('{"blob":"xxx')).toBe(true);
-    const attrs = JSON.parse(out.spans[0]?.attributes as string);
-    expect(attrs.input._truncated).toBe(true);
+    const attrs = fullAttributes(out);
+    expect(attrs.input.ctx._truncated).toBe(true);
     expect(attrs.instructions).toBeGreaterThan(0);
     expect(out.result.data.copy).toHaveLength(50_000); // the answer is not truncated
   });

@@ -68,6 +68,28 @@ describe("retention boundary", () => {
     expect(await present([drop])).toEqual({ traces: 0, spans: 0 });
   });
 
+  it("scheduled handler: stats rollups are kept 400 days, older ones go", async () => {
+    const now = Date.now();
+    const ev = unique("ev");
+    const db = testDb().$client;
+    const minuteOf = (t: number) => Math.floor(t / MINUTE) * MINUTE;
+    const keptMinute = minuteOf(now - 400 * DAY_MS) + MINUTE; // well past the 30-day trace retention
+    const goneMinute = minuteOf(now - 400 * DAY_MS) - MINUTE;
+    for (const minute of [keptMinute, goneMinute])
+      await db.execute({
+        sql: "insert into pipeline_rollups (minute, trigger_event, script_id, calls) values (?, ?, '', 1)",
+        args: [minute, ev],
+      });
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 3 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = await db.execute({
+      sql: "select minute from pipeline_rollups where trigger_event = ?",
+      args: [ev],
+    });
+    expect(left.rows.map((r) => Number(r.minute))).toEqual([keptMinute]);
+  });
+
   it("endpoint: same boundary, and it answers what it deleted", async () => {
     // The isolate's clock stands still (Date only): the cutoff the route answers is exact.
     const now = Date.now();

@@ -4,13 +4,13 @@
  * it is meant to use.
  */
 import { describe, expect, it } from "vitest";
+import { rollupReadStatements } from "../../src/db/rollups";
 import { type TracePageQuery, tracePageStatement } from "../../src/db/trace-queries";
 import {
   deleteExpiredTraces,
   deleteOrphanSpans,
   deleteSpansOfExpiredTraces,
 } from "../../src/db/trace-retention";
-import { statsStatements } from "../../src/db/trace-stats";
 import { testDb } from "./helpers";
 import { queryPlan } from "./trace-fixtures";
 
@@ -87,15 +87,20 @@ describe("list and stats reads use indexes", () => {
     expect(plan.join("\n")).not.toContain("USE TEMP B-TREE FOR ORDER BY");
   });
 
-  it("stats", async () => {
-    const q = statsStatements(db, {
-      since: CUTOFF - 86_400_000,
-      until: CUTOFF,
-      triggerEvent: "before_signin",
-    });
-    await expectIndexed("stats traces", q.traces, "trace_trigger_started_idx");
-    await expectIndexed("stats spans", q.spans, "span_trace_order_idx");
-    const all = statsStatements(db, { since: CUTOFF - 86_400_000, until: CUTOFF });
-    await expectIndexed("stats traces (all triggers)", all.traces, "trace_started_at_idx");
+  it("stats read the rollups by their key's minute range, never traces or spans", async () => {
+    const window = { since: CUTOFF - 86_400_000, until: CUTOFF };
+    for (const w of [window, { ...window, triggerEvent: "before_signin" }]) {
+      const q = rollupReadStatements(w);
+      for (const [label, statement] of [
+        ["sums", q.sums],
+        ["buckets", q.buckets],
+      ] as const) {
+        const plan = await expectIndexed(`stats ${label}`, statement);
+        const text = plan.join("\n");
+        expect(text, label).toMatch(/SEARCH (pipeline_rollups|r) USING .*\(minute>\? AND minute<\?\)/);
+        expect(text, label).not.toMatch(/^SCAN (pipeline_rollups|r)\b/m);
+        expect(text, label).not.toMatch(/pipeline_traces|pipeline_spans/);
+      }
+    }
   });
 });

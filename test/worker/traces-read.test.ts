@@ -63,11 +63,63 @@ describe("GET /v1/traces/:id", () => {
       started_at: s10.startedAt,
       ended_at: s10.endedAt,
       duration_ms: 3,
-      attributes: { input: { a: 1 }, output: { allow: true }, logs: [], instructions: 42 },
+      // A row in the old shape (it still carries its input): passed through, defaults filled in.
+      attributes: {
+        script_version: 3,
+        input: { a: 1 },
+        output: { allow: true },
+        logs: [],
+        logs_dropped: 0,
+        instructions: 42,
+      },
     });
     expect(body.spans[1].script_version).toBeNull();
     expect(body.spans[0].attributes).toBe("not json");
     expect(body.spans[3].attributes).toBeNull();
+  });
+
+  it("rebuilds each span's full input from a compact stored trace (context once, prev per layer)", async () => {
+    const ctx = { user: { id: "u9" }, ip: "203.0.113.5" };
+    const trace = traceRow({
+      triggerEvent: unique("ev"),
+      contextSnapshot: JSON.stringify(ctx),
+      layerPrev: JSON.stringify({ 0: {}, 1: { geo: "NL" } }),
+    });
+    // As the writer stores them: no input, no script_version, no empty logs, root parent as null.
+    const compact = (layerIndex: number, parallelIndex: number) =>
+      spanRow(trace, {
+        layerIndex,
+        parallelIndex,
+        parentSpanId: null,
+        scriptVersion: 2,
+        attributes: JSON.stringify({
+          on_error: "continue",
+          instruction_budget: 100,
+          instructions: 7,
+          output: {},
+        }),
+      });
+    const spans = [compact(0, 0), compact(0, 1), compact(1, 0)];
+    await seed({ trace, spans });
+
+    const { body } = await admin("GET", `/v1/traces/${trace.id}`);
+    const inputs = body.spans.map((s: { attributes: { input: unknown } }) => s.attributes.input);
+    expect(inputs).toEqual([
+      { ctx, prev: {} },
+      { ctx, prev: {} },
+      { ctx, prev: { geo: "NL" } },
+    ]);
+    expect(body.spans[2]).toMatchObject({
+      parent_span_id: trace.rootSpanId,
+      attributes: { script_version: 2, on_error: "continue", instructions: 7, logs: [], logs_dropped: 0 },
+    });
+
+    const otlp = await admin("GET", `/v1/traces/${trace.id}/otlp`);
+    const otlpSpans = otlp.body.resourceSpans[0].scopeSpans[0].spans;
+    const last = otlpSpans.find((s: { spanId: string }) => s.spanId === spans[2]?.id);
+    expect(last.parentSpanId).toBe(trace.rootSpanId);
+    const input = last.attributes.find((a: { key: string }) => a.key === "hookline.input");
+    expect(JSON.parse(input.value.stringValue)).toEqual({ ctx, prev: { geo: "NL" } });
   });
 
   it("answers a trace without spans", async () => {

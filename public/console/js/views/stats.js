@@ -70,9 +70,9 @@ export function renderStats(root, route) {
   Promise.all([api("/v1/stats", { query: q }), api("/v1/scripts")]).then(
     ([stats, { scripts: all }]) => {
       status.replaceChildren(
-        stats.sample.truncated
-          ? message(`Sampled: the newest ${stats.sample.traces} traces of the window.`)
-          : "",
+        message(
+          `From per-minute rollups. Durations are I/O time only (on Workers the clock stands still during computation); instructions measure compute. Percentiles ±${(stats.source.percentile_relative_error * 100).toFixed(1)} %.`,
+        ),
       );
       const names = new Map(all.map((s) => [s.id, s.name]));
       if (!stats.triggers.length) body.append(message("No traces in this window."));
@@ -104,7 +104,20 @@ export function renderStats(root, route) {
             ),
             table(
               "Per script",
-              ["Script", "Calls", "Blocked", "Errors", "Skipped", "Block rate", "Error rate", "p50", "p95"],
+              [
+                "Script",
+                "Calls",
+                "Blocked",
+                "Errors",
+                "Skipped",
+                "Block rate",
+                "Error rate",
+                "p50",
+                "p95",
+                "Instr. p50",
+                "Instr. p95",
+                "Instr. max",
+              ],
               scripts.map((s, i) => [
                 labels[i],
                 s.calls,
@@ -115,6 +128,9 @@ export function renderStats(root, route) {
                 pctOf(s.errors, s.calls),
                 fmtMs(s.p50_ms),
                 fmtMs(s.p95_ms),
+                s.instructions_p50 ?? "–",
+                s.instructions_p95 ?? "–",
+                s.instructions_max ?? "–",
               ]),
             ),
           ),

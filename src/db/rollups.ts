@@ -1,0 +1,173 @@
+/**
+ * The stats rollups in the database (`pipeline_rollups`, one row per minute × trigger × script;
+ * see src/stats/rollup.ts):
+ * - `rollupUpsert`: the statement a trace flush adds to its batch, right after the trace insert.
+ *   It adds counts, keeps maxima and adds histograms key by key in SQL, so concurrent isolates
+ *   writing the same minute never lose an increment. Guarded by `changes() > 0`: when a retried
+ *   flush finds its traces already stored (the insert changed nothing), nothing is counted twice.
+ * - `readRollups`: the sums over a window, in one batch (two statements, one snapshot), walking
+ *   the primary key (minute, trigger_event, script_id) by minute.
+ * - `deleteOldRollups`: the cron's cleanup (minute < cutoff), also by the primary key.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { Buckets } from "../stats/histogram";
+import type { RollupDelta } from "../stats/rollup";
+import type { Database } from "./client";
+
+/** Rollups are kept 400 days, so trends outlive the trace retention. */
+export const ROLLUP_RETENTION_DAYS = 400;
+
+const ROWS_PER_STATEMENT = 500;
+const COUNTERS = [
+  "calls",
+  "success",
+  "blocked",
+  "errors",
+  "skipped",
+  "shadow_runs",
+  "would_block",
+  "would_error",
+  "http_calls",
+] as const;
+const MAXIMA = ["duration_max", "instructions_max", "http_max"] as const;
+const HISTOGRAMS = ["duration_hist", "instructions_hist", "http_hist"] as const;
+const COLUMNS = ["minute", "trigger_event", "script_id", ...COUNTERS, ...MAXIMA, ...HISTOGRAMS];
+
+/** `a + b` of two sparse JSON histograms, in SQL (stored row ⊕ the flush's increments). */
+const mergeHist = (col: string) =>
+  `(select coalesce(json_group_object(key, total), '{}') from (select key, sum(value) as total from (` +
+  `select key, value from json_each(pipeline_rollups.${col}) union all ` +
+  `select key, value from json_each(excluded.${col})) group by key))`;
+
+const UPDATES = [
+  ...COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`),
+  ...MAXIMA.map((c) => `${c} = coalesce(max(${c}, excluded.${c}), ${c}, excluded.${c})`),
+  ...HISTOGRAMS.map((c) => `${c} = ${mergeHist(c)}`),
+].join(", ");
+
+const json = (b: Buckets) => JSON.stringify(b);
+
+function values(d: RollupDelta): SQL {
+  const v = [
+    d.minute,
+    d.triggerEvent,
+    d.scriptId,
+    d.calls,
+    d.success,
+    d.blocked,
+    d.errors,
+    d.skipped,
+    d.shadowRuns,
+    d.wouldBlock,
+    d.wouldError,
+    d.httpCalls,
+    d.durationMax,
+    d.instructionsMax,
+    d.httpMax,
+    json(d.durationHist),
+    json(d.instructionsHist),
+    json(d.httpHist),
+  ];
+  return sql`(${sql.join(
+    v.map((x) => sql`${x}`),
+    sql`, `,
+  )})`;
+}
+
+/**
+ * The upsert statements of a flush's rollup increments (empty for no increments). They must
+ * follow the flush's (last) trace insert directly: `changes()` reads that statement's count.
+ */
+export function rollupUpserts(deltas: RollupDelta[]): SQL[] {
+  const out: SQL[] = [];
+  for (let i = 0; i < deltas.length; i += ROWS_PER_STATEMENT) {
+    const rows = deltas.slice(i, i + ROWS_PER_STATEMENT);
+    out.push(
+      sql`insert into pipeline_rollups (${sql.raw(COLUMNS.join(", "))}) select * from (values ${sql.join(
+        rows.map(values),
+        sql`, `,
+      )}) where changes() > 0 on conflict (minute, trigger_event, script_id) do update set ${sql.raw(UPDATES)}`,
+    );
+  }
+  return out;
+}
+
+/** The window of a stats read: rollup minutes m with floor(since) ≤ m < until. */
+export interface RollupWindow {
+  since: number;
+  until: number;
+  triggerEvent?: string;
+}
+
+/** Sums of one (trigger, script) over the window; script_id "" is the trigger's own row. */
+export interface RollupSums {
+  triggerEvent: string;
+  scriptId: string;
+  counts: Record<(typeof COUNTERS)[number], number>;
+  durationMax: number | null;
+  instructionsMax: number | null;
+  httpMax: number | null;
+  durationHist: Buckets;
+  instructionsHist: Buckets;
+  httpHist: Buckets;
+}
+
+function where(w: RollupWindow, alias = "") {
+  const p = alias ? `${alias}.` : "";
+  const since = Math.floor(w.since / 60_000) * 60_000;
+  return sql`${sql.raw(p)}minute >= ${since} and ${sql.raw(p)}minute < ${w.until}${
+    w.triggerEvent !== undefined ? sql` and ${sql.raw(p)}trigger_event = ${w.triggerEvent}` : sql``
+  }`;
+}
+
+/** The two read statements (exported for the tests' EXPLAIN QUERY PLAN). */
+export function rollupReadStatements(w: RollupWindow): { sums: SQL; buckets: SQL } {
+  const sums = sql`select trigger_event, script_id, ${sql.raw(COUNTERS.map((c) => `sum(${c}) as ${c}`).join(", "))},
+    max(duration_max) as duration_max, max(instructions_max) as instructions_max, max(http_max) as http_max
+    from pipeline_rollups where ${where(w)} group by trigger_event, script_id`;
+  const part = (col: string, kind: string) =>
+    sql`select r.trigger_event, r.script_id, ${kind} as kind, j.key as bucket, sum(j.value) as n
+      from pipeline_rollups r, json_each(r.${sql.raw(col)}) j where ${where(w, "r")}
+      group by r.trigger_event, r.script_id, j.key`;
+  const buckets = sql`${part("duration_hist", "d")} union all ${part("instructions_hist", "i")} union all ${part("http_hist", "h")}`;
+  return { sums, buckets };
+}
+
+/** Reads the rollup sums of a window: one entry per (trigger, script) that has any. */
+export async function readRollups(db: Database, w: RollupWindow): Promise<RollupSums[]> {
+  const q = rollupReadStatements(w);
+  const [sums, buckets] = await db.batch([
+    db.all<Record<string, unknown>>(q.sums),
+    db.all<Record<string, unknown>>(q.buckets),
+  ]);
+  const byKey = new Map<string, RollupSums>();
+  for (const r of sums) {
+    const counts = Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) as RollupSums["counts"];
+    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    byKey.set(`${r.trigger_event}\u0000${r.script_id}`, {
+      triggerEvent: String(r.trigger_event),
+      scriptId: String(r.script_id),
+      counts,
+      durationMax: num(r.duration_max),
+      instructionsMax: num(r.instructions_max),
+      httpMax: num(r.http_max),
+      durationHist: {},
+      instructionsHist: {},
+      httpHist: {},
+    });
+  }
+  for (const b of buckets) {
+    const entry = byKey.get(`${b.trigger_event}\u0000${b.script_id}`);
+    if (!entry) continue;
+    const hist =
+      b.kind === "d" ? entry.durationHist : b.kind === "i" ? entry.instructionsHist : entry.httpHist;
+    hist[String(b.bucket)] = Number(b.n);
+  }
+  return [...byKey.values()];
+}
+
+/** Deletes rollup rows of minutes before the cutoff; answers how many. */
+export async function deleteOldRollups(db: Database, cutoff: number): Promise<number> {
+  const res = await db.run(sql`delete from pipeline_rollups where minute < ${cutoff}`);
+  return res.rowsAffected;
+}

@@ -1,0 +1,129 @@
+// Migrations carry existing data forward: a database made by the old schema (every migration before
+// 0003_compact_traces_rollups)
+// with traces in the old shape (every span storing the whole context and its prev) is migrated to
+// the current schema; afterwards the read path shows every span exactly as before.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "../../src/db/client";
+import { getTraceWithSpans } from "../../src/db/trace-queries";
+import { startTestServer, type TestServer } from "./helpers";
+
+const MIGRATIONS = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+/** A copy of the migrations folder that stops before the entry tagged `tag`. */
+function migrationsBefore(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hookline-migrations-"));
+  cpSync(MIGRATIONS, dir, { recursive: true });
+  const journalFile = join(dir, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8"));
+  const at = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
+  if (at < 0) throw new Error(`no migration ${tag}`);
+  journal.entries = journal.entries.slice(0, at);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return dir;
+}
+
+const T = "0123456789abcdef0123456789abcdef";
+const ROOT = "1111111111111111";
+const ctx = { user: { id: "u1", email: "a@example.com" }, password: "[REDACTED]" };
+const prevs = [{}, { geo: "NL" }];
+/** Old-shape span attributes: the whole input stored in every span. */
+const oldAttributes = (layer: number, n: number) => ({
+  script_version: 1,
+  on_error: "continue",
+  instruction_budget: 1000,
+  instructions: n,
+  input: { ctx, prev: prevs[layer] },
+  output: { data: { n } },
+  logs: [],
+  logs_dropped: 0,
+});
+const spans = [
+  { id: "a000000000000001", layer: 0, parallel: 0 },
+  { id: "a000000000000002", layer: 0, parallel: 1 },
+  { id: "a000000000000003", layer: 1, parallel: 0 },
+];
+
+describe("migrations on a database made by the old schema", () => {
+  let server: TestServer;
+  let oldFolder: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    oldFolder = migrationsBefore("0003_compact_traces_rollups");
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(oldFolder, { recursive: true, force: true });
+  });
+
+  it("moves context and prev out of the spans and reads every span back with its full input", async () => {
+    const client = createClient({ url: server.url });
+    await migrate(drizzle(client), { migrationsFolder: oldFolder });
+    const now = Date.now();
+    await client.execute({
+      sql: `insert into pipeline_traces (id, root_span_id, trigger_event, status, decision, started_at, ended_at,
+              duration_ms, context_snapshot, result_data, created_at)
+            values (?, ?, 'before_signin', 'success', 'allow', ?, ?, 1, ?, '{"geo":"NL","n":3}', ?)`,
+      args: [T, ROOT, now, now + 1, JSON.stringify(ctx), now],
+    });
+    for (const [i, s] of spans.entries()) {
+      await client.execute({
+        sql: `insert into pipeline_spans (id, trace_id, parent_span_id, name, kind, script_id, script_version,
+                layer_index, parallel_index, status, started_at, ended_at, duration_ms, attributes, created_at)
+              values (?, ?, ?, 'script', 'INTERNAL', ?, 1, ?, ?, 'success', ?, ?, 0, ?, ?)`,
+        args: [
+          s.id,
+          T,
+          ROOT,
+          `scr_${i}`,
+          s.layer,
+          s.parallel,
+          now,
+          now,
+          JSON.stringify(oldAttributes(s.layer, i)),
+          now,
+        ],
+      });
+    }
+
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+
+    const trace = await client.execute({
+      sql: "select layer_prev from pipeline_traces where id = ?",
+      args: [T],
+    });
+    expect(JSON.parse(String(trace.rows[0]?.layer_prev))).toEqual({ 0: {}, 1: { geo: "NL" } });
+    const stored = await client.execute("select parent_span_id, attributes from pipeline_spans order by id");
+    for (const row of stored.rows) {
+      expect(row.parent_span_id).toBeNull();
+      expect(JSON.parse(String(row.attributes))).not.toHaveProperty("input");
+      expect(String(row.attributes)).not.toContain("a@example.com");
+    }
+
+    const read = await getTraceWithSpans(createDatabase({ TURSO_DATABASE_URL: server.url }), T);
+    expect(read?.spans.map((s) => s.id)).toEqual(spans.map((s) => s.id));
+    for (const [i, s] of (read?.spans ?? []).entries()) {
+      expect(s.parentSpanId).toBe(ROOT);
+      expect(JSON.parse(String(s.attributes))).toEqual(oldAttributes(spans[i]?.layer ?? -1, i));
+    }
+
+    // The stats rollups are backfilled from the traces already stored.
+    const rollups = await client.execute(
+      "select script_id, calls, success, instructions_max, instructions_hist from pipeline_rollups order by script_id",
+    );
+    expect(rollups.rows.map((r) => [r.script_id, r.calls, r.success, r.instructions_max])).toEqual([
+      ["", 1, 1, 0 + 1 + 2],
+      ["scr_0", 1, 1, 0],
+      ["scr_1", 1, 1, 1],
+      ["scr_2", 1, 1, 2],
+    ]);
+    expect(JSON.parse(String(rollups.rows[3]?.instructions_hist))).toEqual({ 8: 1 }); // ⌈ln 2 / ln 1.1⌉
+    client.close();
+  }, 60_000);
+});
