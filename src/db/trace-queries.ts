@@ -77,7 +77,7 @@ function pageWhere(q: TracePageQuery): SQL | undefined {
     q.until !== undefined ? lt(t.startedAt, q.until) : undefined,
     q.minDurationMs !== undefined ? gte(t.durationMs, q.minDurationMs) : undefined,
     // A probe per candidate trace by trace_id. INDEXED BY: without ANALYZE statistics SQLite may
-    // pick span_script_started_idx, which reads every span of the script for every trace.
+    // pick another index over pipeline_spans (e.g. one added later) and read far more spans.
     q.scriptId !== undefined
       ? sql`exists (select 1 from pipeline_spans indexed by span_trace_order_idx where pipeline_spans.trace_id = ${t.id} and pipeline_spans.script_id = ${q.scriptId})`
       : undefined,
