@@ -26,6 +26,13 @@ export interface BenchConfig {
   queryCalls: number;
   /** Row 5: `batch_size` of the cleanup endpoint (undefined: the worker's default). */
   cleanupBatch: number | undefined;
+  /** Row 0: 1-client blocks (count, calls each); 50-client blocks (count, calls each). */
+  floorBlocks: number;
+  floorBlockSize: number;
+  floorLoadBlocks: number;
+  floorBlockCalls: number;
+  /** Row 7: calls whose stored traces are measured. */
+  storageCalls: number;
   /** Where the report goes. */
   out: string;
 }
@@ -57,6 +64,11 @@ export function readConfig(): BenchConfig {
     spansPerTrace: num("BENCH_SPANS_PER_TRACE", 10),
     queryCalls: num("BENCH_QUERY_CALLS", q(200, 20)),
     cleanupBatch,
+    floorBlocks: num("BENCH_FLOOR_BLOCKS", q(20, 4)),
+    floorBlockSize: num("BENCH_FLOOR_BLOCK_SIZE", 100),
+    floorLoadBlocks: num("BENCH_FLOOR_LOAD_BLOCKS", q(6, 2)),
+    floorBlockCalls: num("BENCH_FLOOR_BLOCK_CALLS", q(1000, 300)),
+    storageCalls: num("BENCH_STORAGE_CALLS", q(10_000, 1000)),
     out: process.env.BENCH_OUT || (quick ? join(tmpdir(), "hookline-bench-quick.md") : "bench/RESULTS.md"),
   };
 }

@@ -7,9 +7,11 @@ import type { BulkSeedResult } from "./bulk-seed";
 import type { CleanupRun } from "./cleanup";
 import type { BenchConfig } from "./config";
 import { type EngineResult, engineTable } from "./engine";
+import { type FloorResult, floorSection } from "./floor";
 import type { LatencyResult } from "./latency";
 import type { LoadResult } from "./load";
 import { fmt, int, type Summary } from "./stats";
+import { type StorageResult, storageSection } from "./storage";
 import type { ListResult } from "./trace-list";
 import type { WritesResult } from "./writes";
 
@@ -28,6 +30,8 @@ export interface BenchResults {
   bulk: BulkSeedResult;
   list: ListResult[];
   cleanup: CleanupRun;
+  floor: FloorResult;
+  storage: StorageResult;
 }
 
 const ms = (x: number) => fmt(x, 2);
@@ -46,6 +50,13 @@ function machine(r: BenchResults): string {
   ].join("\n");
 }
 
+function engineSummary(e: EngineResult): string {
+  const warm = e.rows[0]?.median ?? Number.NaN;
+  const perCall = e.rows[1]?.median ?? Number.NaN;
+  const ok = warm <= 200 && perCall / warm >= 5;
+  return `| 4 | engine: warm example 3×3 (allowed), median; vs compile per call | ≤ 200 µs; ≥ 5× cheaper | ${fmt(warm, 0)} µs; compile per call ${fmt(perCall, 0)} µs (${fmt(perCall / warm, 1)}×) | ${verdict(ok)} |`;
+}
+
 function summary(r: BenchResults): string {
   const { latency: l, writes: w, load: d, cleanup: c } = r;
   const untouched =
@@ -61,16 +72,16 @@ function summary(r: BenchResults): string {
   return [
     "| # | what | goal | measured | verdict |",
     "|---|---|---|---|---|",
+    `| 0a | trigger p50 − floor p50, 1 client | ≤ 0.5 ms | ${ms(r.floor.p50DiffMs)} ms (${ms(r.floor.trigger.p50)} vs ${ms(r.floor.floor.p50)}; p95 +${ms(r.floor.p95DiffMs)}) | ${verdict(r.floor.p50DiffMs <= 0.5)} |`,
+    `| 0b | trigger requests/s vs floor, ${r.floor.load.clients} clients | ≥ 75 % | ${fmt(r.floor.load.ratio * 100, 1)} % (${fmt(r.floor.load.triggerRps, 0)} vs ${fmt(r.floor.load.floorRps, 0)}/s) | ${verdict(r.floor.load.ratio >= 0.75)} |`,
     `| 1 | trigger p50 tracing on / off (client side) | ≤ 1.02 | ${fmt(l.ratioP50, 3)} (${ms(l.on.client.p50)} / ${ms(l.off.client.p50)} ms) | ${verdict(l.ratioP50 <= 1.02)} |`,
     `| 2 | DB write requests per trace, low load | exactly 1 | ${fmt(w.insertsPerTrace, 3)} (${w.kinds.trace_insert} inserts / ${w.tracesStored} traces; ${w.requests} requests in all, ${w.kinds.script_read} script refresh) | ${verdict(w.kinds.trace_insert === w.tracesStored && w.tracesStored === w.calls)} |`,
     `| 3a | DB write requests per call, ${d.clients} clients | ≤ 0.1 | ${fmt(d.writesPerCall, 3)} (${d.kinds.trace_insert} writes / ${d.calls} calls, ${fmt(d.callsPerSecond, 0)} calls/s) | ${verdict(d.writesPerCall <= 0.1)} |`,
     `| 3b | traces stored = calls, no duplicates | exact | ${d.stored.traces} rows, ${d.stored.distinctIds} distinct, ${d.answeredIds} answered ids, ${d.missing} missing, ${d.unexpected} unexpected | ${verdict(exact)} |`,
-    `| 4 | engine: warm pipeline vs compile per call | (none) | ${r.engine.rows
-      .slice(0, 2)
-      .map((x) => `${x.label} ${fmt(x.median, 0)} µs`)
-      .join(" vs ")} | — |`,
+    engineSummary(r.engine),
     `| 5 | cleanup of ${int(c.before.expiredSpans)} expired spans | all expired gone, unexpired untouched | ${fmt(c.seconds, 1)} s, ${int(c.rowsPerSecond)} rows/s, ${c.batches} batches; expired left ${c.after.expiredTraces}/${c.after.expiredSpans}; unexpired ${c.before.liveTraces}→${c.after.liveTraces} traces, ${c.before.liveSpans}→${c.after.liveSpans} spans | ${verdict(untouched && c.done && c.after.expiredTraces === 0 && c.after.expiredSpans === 0)} |`,
     `| 6 | GET /v1/traces p50 (ms) at ${int(r.bulk.spans)} spans | (none) | ${list} | — |`,
+    `| 7 | stored example trace, indexes included | ≤ 2.5 KB | ${fmt(r.storage.bytesPerTrace, 0)} bytes/trace; ${fmt(r.storage.rowsPerTrace, 2)} rows written/trace | ${verdict(r.storage.bytesPerTrace <= 2500)} |`,
   ].join("\n");
 }
 
@@ -193,7 +204,9 @@ ${machine(r)}
 
 ${summary(r)}
 
-${notes.length ? `### Notes\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\n` : ""}${latencySection(r.latency)}
+${notes.length ? `### Notes\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\n` : ""}${floorSection(r.floor)}
+
+${latencySection(r.latency)}
 
 ${writesSection(r.writes)}
 
@@ -209,5 +222,7 @@ ${engineTable(r.engine)}
 ${bulkAndCleanupSection(r.bulk, r.cleanup)}
 
 ${listSection(r.list, r.bulk)}
+
+${storageSection(r.storage)}
 `;
 }

@@ -14,12 +14,14 @@ import { openReader } from "./db-file";
 import { runDeliveryRows } from "./delivery";
 import { runEngineBench } from "./engine";
 import { runFetchRows } from "./fetch-rows";
+import { measureFloor } from "./floor";
 import { measureLatency } from "./latency";
 import { measureLoad } from "./load";
 import { notesFor } from "./notes";
 import { renderReport } from "./report";
 import { type Stack, startStack } from "./stack";
 import { fmt } from "./stats";
+import { measureStorage } from "./storage";
 import { listCases, measureTraceList } from "./trace-list";
 import { measureWrites } from "./writes";
 
@@ -63,6 +65,26 @@ async function main(): Promise<void> {
 
   log(`row 4: engine (${config.engineRuns} runs per case)`);
   const engine = await runEngineBench(config.engineRuns);
+
+  log(
+    `row 0: trigger vs floor (${config.floorBlocks} blocks × ${config.floorBlockSize}, then ${config.loadClients} clients)`,
+  );
+  const floor = await measureFloor(
+    s.floor.url,
+    s.on.url,
+    {
+      blocks: config.floorBlocks,
+      blockSize: config.floorBlockSize,
+      clients: config.loadClients,
+      loadBlocks: config.floorLoadBlocks,
+      blockCalls: config.floorBlockCalls,
+    },
+    abort.signal,
+  );
+  check();
+  log(
+    `  p50 +${fmt(floor.p50DiffMs)} ms over the floor; ${config.loadClients} clients: ${fmt(floor.load.ratio * 100, 1)} % of its requests/s`,
+  );
 
   log(`row 1: latency (${config.latencyWarmup} warm-up + ${config.latencyCalls} calls per worker)`);
   const latency = await measureLatency(
@@ -108,6 +130,18 @@ async function main(): Promise<void> {
   log(
     `  ${fmt(load.callsPerSecond, 0)} calls/s, ${fmt(load.writesPerCall, 3)} writes/call, ${load.stored.traces} stored`,
   );
+
+  log(`row 7: storage per trace (${config.storageCalls} calls)`);
+  const storage = await measureStorage(
+    s.on.url,
+    s.dbUrl,
+    reader,
+    config.storageCalls,
+    config.loadClients,
+    abort.signal,
+  );
+  check();
+  log(`  ${fmt(storage.bytesPerTrace, 0)} bytes/trace, ${fmt(storage.rowsPerTrace, 2)} rows written/trace`);
 
   log(
     `bulk seed: ${config.bulkExpiredTraces} expired + ${config.bulkLiveTraces} unexpired traces × ${config.spansPerTrace} spans`,
@@ -165,6 +199,8 @@ async function main(): Promise<void> {
     bulk,
     list,
     cleanup,
+    floor,
+    storage,
   };
   writeFileSync(config.out, `${renderReport(results, notesFor(results))}\n${delivery}\n${fetchRows}`);
   log(`wrote ${config.out}`);

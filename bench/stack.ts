@@ -1,7 +1,7 @@
 /**
  * Starts and stops what the benchmark measures: the local libSQL server (a child process on a
- * fresh temp file, test controls on), migrations, the nine example scripts, and two `wrangler dev`
- * workers side by side (tracing on, `TRACING=off`). Every child runs in its own process group, so
+ * fresh temp file, test controls on), migrations, the nine example scripts, and three `wrangler dev`
+ * workers side by side (tracing on, `TRACING=off`, and the no-op floor of bench/floor/). Every child runs in its own process group, so
  * stopping a group stops workerd too; `killNow()` is the synchronous last resort for `exit`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -22,6 +22,8 @@ export interface Stack {
   /** The worker with tracing on, and the one with `TRACING=off`. */
   on: WranglerDev;
   off: WranglerDev;
+  /** The no-op Hono worker (bench/floor/): the floor the trigger is compared with. */
+  floor: WranglerDev;
   /** Stops the workers and the database, removes the temp directory. Safe to call twice. */
   stop(): Promise<void>;
   /** Sends SIGKILL to every process group still running (for `process.on("exit")`). */
@@ -128,7 +130,15 @@ export async function startStack(onStarted: (killNow: () => void) => void): Prom
     });
     workers.push(off);
     children.push(off.child);
-    return { dbUrl: db.url, dbFile, on, off, stop, killNow };
+    const floor = await startWranglerDev({
+      port: await freePort(),
+      vars: {},
+      extraArgs: ["--config", "bench/floor/wrangler.toml"],
+      stdio: process.env.BENCH_VERBOSE === "1" ? "inherit" : "ignore",
+    });
+    workers.push(floor);
+    children.push(floor.child);
+    return { dbUrl: db.url, dbFile, on, off, floor, stop, killNow };
   } catch (err) {
     await stop();
     throw err;

@@ -32,12 +32,14 @@ export function traceInputs(t: StoredInputs): TraceInputs {
 }
 
 /**
- * The full attributes JSON of a stored span. Rows written before the compact shape (they still
- * carry `input`) pass through with only the defaults filled in.
+ * The full attributes JSON of a stored script span. Rows written before the compact shape (they
+ * still carry `input`) pass through with only the defaults filled in; spans of other kinds (e.g.
+ * CLIENT spans of outbound calls) pass through unchanged.
  */
 export function expandSpanAttributes(
   attributes: string | null | undefined,
   span: {
+    kind?: string | null;
     layerIndex: number;
     scriptVersion?: number | null;
     onError?: string | null;
@@ -46,6 +48,7 @@ export function expandSpanAttributes(
   },
   inputs: TraceInputs,
 ): string | null {
+  if (span.kind && span.kind !== "INTERNAL") return attributes ?? null;
   const stored = parseJsonColumn(attributes);
   if (stored === null || typeof stored !== "object" || Array.isArray(stored)) return attributes ?? null;
   const a = stored as Record<string, unknown>;

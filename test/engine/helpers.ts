@@ -2,6 +2,7 @@
 
 import type { EngineOptions, JsonObject, RunOutput, ScriptSpec } from "../../src/engine";
 import { ScriptEngine } from "../../src/engine";
+import { expandSpanAttributes, traceInputs } from "../../src/engine/stored-trace";
 
 let seq = 0;
 
@@ -33,7 +34,9 @@ export async function runOne(
   const out = await engine.run({ triggerEvent: "before_signin", context, scripts: [spec(source, over)] });
   const span = out.spans[0];
   if (!span) throw new Error("no span");
-  return { ...out, span, attrs: JSON.parse(span.attributes as string) };
+  // The attributes as every reader shows them (input rebuilt from the trace; see stored-trace.ts).
+  const attrs = JSON.parse(expandSpanAttributes(span.attributes, span, traceInputs(out.trace)) as string);
+  return { ...out, span, attrs };
 }
 
 /** The error message of a single-script run ("" when it did not fail). */

@@ -112,7 +112,7 @@ describe("layers and merge", () => {
         layerIndex: 1,
       }),
     ];
-    const { result, spans } = await run(scripts);
+    const { result, trace } = await run(scripts);
     expect(result.data).toEqual({
       a: 1,
       list: [9],
@@ -120,7 +120,7 @@ describe("layers and merge", () => {
       seen_a: true,
       l1: { a: 1, list_len: 1, y: 2 },
     });
-    expect(JSON.parse(spans[1]?.attributes as string).input.prev).toEqual({});
+    expect(JSON.parse(trace.layerPrev as string)[0]).toEqual({}); // prev, stored once per layer
   });
   it("orders by layer then parallel index regardless of input order", async () => {
     const mk = (l: number, p: number) =>

@@ -107,6 +107,7 @@ describe("drizzle-kit migrate", () => {
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'pipeline_%' ORDER BY name",
     );
     expect(tables.rows.map((r) => r.name)).toEqual([
+      "pipeline_rollups",
       "pipeline_script_versions",
       "pipeline_scripts",
       "pipeline_spans",
