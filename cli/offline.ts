@@ -15,7 +15,7 @@ import {
   type ScriptSpec,
   systemClock,
 } from "../src/engine";
-import { presentResult, presentSpan } from "../src/routes/trigger-presenter";
+import { presentResult, presentSpans } from "../src/routes/trigger-presenter";
 import { CliError } from "./errors";
 import { stubHttpPort } from "./stub-http";
 import type { ScriptTree } from "./tree";
@@ -64,7 +64,7 @@ export async function runOnce(
 
 /** The answer with its spans, shaped like `POST /v1/triggers/{event}/dry-run`. */
 export function presentRun(run: RunOutput) {
-  return { ...presentResult(run), spans: run.spans.map(presentSpan) };
+  return { ...presentResult(run), spans: presentSpans(run.trace, run.spans) };
 }
 
 export const HttpStubsSchema = z.record(
