@@ -31,7 +31,7 @@ export interface BenchConfig {
   floorBlockSize: number;
   floorLoadBlocks: number;
   floorBlockCalls: number;
-  /** Row 7: calls whose stored traces are measured. */
+  /** Row 12: calls whose stored traces are measured. */
   storageCalls: number;
   /** Where the report goes. */
   out: string;

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     `  ${fmt(load.callsPerSecond, 0)} calls/s, ${fmt(load.writesPerCall, 3)} writes/call, ${load.stored.traces} stored`,
   );
 
-  log(`row 7: storage per trace (${config.storageCalls} calls)`);
+  log(`row 12: storage per trace (${config.storageCalls} calls)`);
   const storage = await measureStorage(
     s.on.url,
     s.dbUrl,

@@ -1,5 +1,5 @@
 /**
- * Row 7: what a stored trace costs. `calls` trigger calls of the example pipeline from `clients`
+ * Row 12: what a stored trace costs. `calls` trigger calls of the example pipeline from `clients`
  * loops (each with this run's user id prefix); after they are stored, the bytes the trace tables,
  * their indexes and the rollups grew by (SQLite's dbstat: pages × page size, indexes included) per
  * trace, and the rows written per trace: the trace row, its span rows, and the rollup rows the

@@ -6,7 +6,7 @@
  * It runs after the Turso write and never throws: a failing collector is logged
  * (`otlp_export_failed`, never with the headers) and counted, and changes nothing else.
  */
-import type { SpanReadRow, TraceFullRow } from "../db/trace-queries";
+import { type SpanReadRow, type TraceFullRow, withFullSpans } from "../db/trace-queries";
 import type { TraceRecord } from "../db/trace-writes";
 import type { Config } from "../env";
 import { rootMessage } from "../lib/db-errors";
@@ -28,7 +28,7 @@ export function otlpCounters(): typeof counters {
   return { ...counters };
 }
 
-/** A record as written → the read shape the OTLP mapping takes. */
+/** A record as written → the read shape the OTLP mapping takes (each span's full input rebuilt). */
 export function recordToStored(r: TraceRecord): StoredTrace {
   const t = r.trace;
   const trace: TraceFullRow = {
@@ -44,6 +44,7 @@ export function recordToStored(r: TraceRecord): StoredTrace {
     userId: t.userId ?? null,
     requestIp: t.requestIp ?? null,
     contextSnapshot: t.contextSnapshot ?? null,
+    layerPrev: t.layerPrev ?? null,
     resultData: t.resultData ?? null,
   };
   const spans: SpanReadRow[] = r.spans.map((s) => ({
@@ -52,10 +53,14 @@ export function recordToStored(r: TraceRecord): StoredTrace {
     kind: s.kind ?? "INTERNAL",
     scriptVersion: s.scriptVersion ?? null,
     statusMessage: s.statusMessage ?? null,
+    onError: s.onError ?? null,
+    instructionBudget: s.instructionBudget ?? null,
+    instructions: s.instructions ?? null,
     attributes: s.attributes ?? null,
     createdAt: s.createdAt ?? t.startedAt,
   }));
-  return { trace, spans };
+  // Stored compact (no per-span input): rebuilt here as every reader does.
+  return { trace, spans: withFullSpans(trace, spans) };
 }
 
 type OtlpConfig = Pick<Config, "OTLP_ENDPOINT" | "OTLP_HEADERS" | "OTLP_PROTOCOL" | "WORKER_NAME">;
