@@ -1,23 +1,22 @@
 /**
  * The stats rollups in the database (`pipeline_rollups`, one row per minute × trigger × script;
  * see src/stats/rollup.ts):
- * - `rollupUpsert`: the statement a trace flush adds to its batch, right after the trace insert.
- *   It adds counts, keeps maxima and adds histograms key by key in SQL, so concurrent isolates
- *   writing the same minute never lose an increment. Guarded by `changes() > 0`: when a retried
- *   flush finds its traces already stored (the insert changed nothing), nothing is counted twice.
+ * - `rollupUpsert`: the statement a trace flush puts first in its batch, before the inserts. It
+ *   counts only rows not stored yet (so no redelivery counts a row twice), adds counts, keeps
+ *   maxima and adds histograms key by key in SQL, so concurrent isolates writing the same minute
+ *   never lose an increment.
  * - `readRollups`: the sums over a window, in one batch (two statements, one snapshot), walking
  *   the primary key (minute, trigger_event, script_id) by minute.
  * - `deleteOldRollups`: the cron's cleanup (minute < cutoff), also by the primary key.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Buckets } from "../stats/histogram";
-import type { RollupDelta } from "../stats/rollup";
+import type { Contribution } from "../stats/rollup";
 import type { Database } from "./client";
 
 /** Rollups are kept 400 days, so trends outlive the trace retention. */
 export const ROLLUP_RETENTION_DAYS = 400;
 
-const ROWS_PER_STATEMENT = 500;
 const COUNTERS = [
   "calls",
   "success",
@@ -45,51 +44,56 @@ const UPDATES = [
   ...HISTOGRAMS.map((c) => `${c} = ${mergeHist(c)}`),
 ].join(", ");
 
-const json = (b: Buckets) => JSON.stringify(b);
+const STATUS_COUNTS = ["success", "blocked", "error", "skipped"]
+  .map((st) => `sum(kind != 'http' and status = '${st}')`)
+  .join(", ");
 
-function values(d: RollupDelta): SQL {
-  const v = [
-    d.minute,
-    d.triggerEvent,
-    d.scriptId,
-    d.calls,
-    d.success,
-    d.blocked,
-    d.errors,
-    d.skipped,
-    d.shadowRuns,
-    d.wouldBlock,
-    d.wouldError,
-    d.httpCalls,
-    d.durationMax,
-    d.instructionsMax,
-    d.httpMax,
-    json(d.durationHist),
-    json(d.instructionsHist),
-    json(d.httpHist),
-  ];
-  return sql`(${sql.join(
-    v.map((x) => sql`${x}`),
-    sql`, `,
-  )})`;
-}
+/** The sparse histogram (JSON) of one bucket column over the group's contributions matching `when`. */
+const groupHist = (bucket: string, when: string) =>
+  `(select coalesce(json_group_object(b, n), '{}') from (select g.${bucket} as b, count(*) as n from f g
+    where g.minute = f.minute and g.trigger_event = f.trigger_event and g.script_id = f.script_id and ${when}
+    group by g.${bucket}))`;
+
+const MEASURED = "kind != 'http' and status != 'skipped'";
 
 /**
- * The upsert statements of a flush's rollup increments (empty for no increments). They must
- * follow the flush's (last) trace insert directly: `changes()` reads that statement's count.
+ * The upsert of a flush's rollup contributions (src/stats/rollup.ts), or null for none. It must
+ * run BEFORE the flush's inserts, in the same batch (one transaction): it counts only the
+ * contributions whose trace or span row is not stored yet, i.e. exactly the rows the inserts
+ * that follow will add. A redelivered flush, a batch mixing stored and new traces, or a split
+ * trace arriving in several batches therefore counts every stored row once.
  */
-export function rollupUpserts(deltas: RollupDelta[]): SQL[] {
-  const out: SQL[] = [];
-  for (let i = 0; i < deltas.length; i += ROWS_PER_STATEMENT) {
-    const rows = deltas.slice(i, i + ROWS_PER_STATEMENT);
-    out.push(
-      sql`insert into pipeline_rollups (${sql.raw(COLUMNS.join(", "))}) select * from (values ${sql.join(
-        rows.map(values),
-        sql`, `,
-      )}) where changes() > 0 on conflict (minute, trigger_event, script_id) do update set ${sql.raw(UPDATES)}`,
-    );
-  }
-  return out;
+export function rollupUpsert(contributions: Contribution[]): SQL | null {
+  if (contributions.length === 0) return null;
+  const payload = JSON.stringify(contributions);
+  const field = (i: number, name: string) => `j.value ->> '$[${i}]' as ${name}`;
+  const fields = [
+    "id",
+    "tbl",
+    "minute",
+    "trigger_event",
+    "script_id",
+    "kind",
+    "status",
+    "shadow",
+    "d",
+    "db",
+    "i",
+    "ib",
+  ].map((name, i) => field(i, name));
+  return sql`with v as materialized (select ${sql.raw(fields.join(", "))} from json_each(${payload}) j),
+    f as materialized (select * from v where case v.tbl
+      when 't' then not exists (select 1 from pipeline_traces t where t.id = v.id)
+      else not exists (select 1 from pipeline_spans s where s.id = v.id) end)
+    insert into pipeline_rollups (${sql.raw(COLUMNS.join(", "))})
+    select minute, trigger_event, script_id, sum(kind != 'http'), ${sql.raw(STATUS_COUNTS)},
+      sum(shadow is not null), sum(ifnull(shadow = 'block', 0)), sum(ifnull(shadow = 'error', 0)), sum(kind = 'http'),
+      max(case when ${sql.raw(MEASURED)} then d end), max(case when ${sql.raw(MEASURED)} then i end),
+      max(case when kind = 'http' then d end),
+      ${sql.raw(groupHist("db", MEASURED))}, ${sql.raw(groupHist("ib", MEASURED))},
+      ${sql.raw(groupHist("db", "g.kind = 'http'"))}
+    from f where true group by minute, trigger_event, script_id
+    on conflict (minute, trigger_event, script_id) do update set ${sql.raw(UPDATES)}`;
 }
 
 /** The window of a stats read: rollup minutes m with floor(since) ≤ m < until. */

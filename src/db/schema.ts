@@ -58,6 +58,8 @@ export const pipelineTraces = sqliteTable(
     startedAt: integer("started_at").notNull(),
     endedAt: integer("ended_at").notNull(),
     durationMs: real("duration_ms").notNull(),
+    /** VM instructions of the whole run (its script spans' sum; feeds the trigger's rollup row). */
+    instructions: integer("instructions"),
     userId: text("user_id"),
     requestIp: text("request_ip"),
     contextSnapshot: text("context_snapshot"),

@@ -3,12 +3,12 @@
  * Turso, one transaction). Inserts are idempotent (`ON CONFLICT DO NOTHING` on the random ids),
  * so a retried flush can never duplicate a row or fail on one already written. Spans are stored
  * compact: a parent that is the trace's root span is stored as null (read back as the root).
- * The same batch upserts the flush's per-minute stats rollups (src/db/rollups.ts), right after
- * the trace insert whose `changes()` guards them against counting a retried flush twice.
+ * The same batch (first, before the inserts) upserts the flush's per-minute stats rollups
+ * (src/db/rollups.ts), counting only the rows not stored yet: a redelivery counts nothing twice.
  */
-import { rollupDeltas } from "../stats/rollup";
+import { rollupContributions } from "../stats/rollup";
 import type { Database } from "./client";
-import { rollupUpserts } from "./rollups";
+import { rollupUpsert } from "./rollups";
 import { pipelineSpans, pipelineTraces, type SpanRow, type TraceRow } from "./schema";
 
 /** A trace and its spans, exactly as stored. */
@@ -32,11 +32,12 @@ export async function insertTraceRecords(db: Database, records: TraceRecord[]): 
   const spans = records.flatMap(({ trace, spans }) =>
     spans.map((s) => (s.parentSpanId === trace.rootSpanId ? { ...s, parentSpanId: null } : s)),
   );
+  const rollups = rollupUpsert(rollupContributions(records));
   const statements = [
+    ...(rollups ? [db.run(rollups)] : []),
     ...chunks(traces, ROWS_PER_STATEMENT).map((rows) =>
       db.insert(pipelineTraces).values(rows).onConflictDoNothing(),
     ),
-    ...rollupUpserts(rollupDeltas(records)).map((q) => db.run(q)),
     ...chunks(spans, ROWS_PER_STATEMENT).map((rows) =>
       db.insert(pipelineSpans).values(rows).onConflictDoNothing(),
     ),

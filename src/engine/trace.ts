@@ -70,6 +70,7 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
     startedAt: input.startedAt,
     endedAt,
     durationMs: input.durationMs,
+    instructions: input.records.reduce((n, r) => n + (r.run ? r.run.instructions : 0), 0),
     userId: input.userId,
     requestIp: input.requestIp,
     contextSnapshot: capJson(storedCtx, maxFieldBytes),

@@ -11,121 +11,131 @@
  * measure of compute.
  */
 import type { SpanRow, TraceRow } from "../db/schema";
-import { addValue, type Buckets } from "./histogram";
+import { bucketOf } from "./histogram";
 
 export const MINUTE_MS = 60_000;
 /** `script_id` of the row that counts the trigger's calls themselves. */
 export const TRIGGER_ROW = "";
 
-/** One rollup row's increments (the database adds them to the stored row). */
-export interface RollupDelta {
-  minute: number;
-  triggerEvent: string;
-  scriptId: string;
-  calls: number;
-  success: number;
-  blocked: number;
-  errors: number;
-  skipped: number;
-  shadowRuns: number;
-  wouldBlock: number;
-  wouldError: number;
-  httpCalls: number;
-  durationMax: number | null;
-  instructionsMax: number | null;
-  httpMax: number | null;
-  durationHist: Buckets;
-  instructionsHist: Buckets;
-  httpHist: Buckets;
-}
+/** What one stored row adds to the rollups: a trace (its trigger's row), a script run, an HTTP call. */
+export type ContributionKind = "trace" | "run" | "http";
 
-function emptyDelta(minute: number, triggerEvent: string, scriptId: string): RollupDelta {
-  return {
-    minute,
-    triggerEvent,
-    scriptId,
-    calls: 0,
-    success: 0,
-    blocked: 0,
-    errors: 0,
-    skipped: 0,
-    shadowRuns: 0,
-    wouldBlock: 0,
-    wouldError: 0,
-    httpCalls: 0,
-    durationMax: null,
-    instructionsMax: null,
-    httpMax: null,
-    durationHist: {},
-    instructionsHist: {},
-    httpHist: {},
-  };
-}
-
-const maxOf = (a: number | null, b: number) => (a === null || b > a ? b : a);
-
-function countStatus(d: RollupDelta, status: string): void {
-  if (status === "success") d.success++;
-  else if (status === "blocked") d.blocked++;
-  else if (status === "error") d.errors++;
-  else if (status === "skipped") d.skipped++;
-}
+/**
+ * One stored row's share of the rollups, as the upsert statement reads it (src/db/rollups.ts):
+ * `[row id, table ("t" trace / "s" span), minute, trigger event, script id ("" for a trace),
+ * kind, status, shadow outcome | null, duration ms, its bucket, instructions, their bucket]`.
+ * The statement counts a contribution only when its row is not stored yet, so every stored row is
+ * counted exactly once, however often (and in whatever batches) it is delivered.
+ */
+export type Contribution = [
+  id: string,
+  table: "t" | "s",
+  minute: number,
+  triggerEvent: string,
+  scriptId: string,
+  kind: ContributionKind,
+  status: string,
+  shadow: string | null,
+  durationMs: number,
+  durationBucket: string,
+  instructions: number,
+  instructionsBucket: string,
+];
 
 const SHADOW_OUTCOME = /"shadow_outcome":"(\w+)"/;
 
-/** Instructions of a span: the column, else (older rows) the attribute. */
+/** Instructions of a span: the column, else (rows of an older shape) the attribute. */
 function instructionsOf(s: SpanRow): number {
   if (typeof s.instructions === "number") return s.instructions;
   const m = /"instructions":(\d+)/.exec(s.attributes ?? "");
   return m ? Number(m[1]) : 0;
 }
 
-/** The rollup increments of a set of traces (one flush), grouped by row key. */
-export function rollupDeltas(records: { trace: TraceRow; spans: SpanRow[] }[]): RollupDelta[] {
-  const rows = new Map<string, RollupDelta>();
-  const row = (minute: number, trigger: string, script: string) => {
-    const key = `${minute}\u0000${trigger}\u0000${script}`;
-    let d = rows.get(key);
-    if (!d) {
-      d = emptyDelta(minute, trigger, script);
-      rows.set(key, d);
-    }
-    return d;
-  };
+/** A trace's instructions: its column, else (older records) the sum over its script runs. */
+function traceInstructions(trace: TraceRow, spans: SpanRow[]): number {
+  if (typeof trace.instructions === "number") return trace.instructions;
+  let n = 0;
+  for (const s of spans) if (s.kind !== "CLIENT" && s.status !== "skipped") n += instructionsOf(s);
+  return n;
+}
+
+function contribution(
+  id: string,
+  table: "t" | "s",
+  minute: number,
+  trigger: string,
+  script: string,
+  kind: ContributionKind,
+  status: string,
+  shadow: string | null,
+  durationMs: number,
+  instructions: number,
+): Contribution {
+  const d = Number.isFinite(durationMs) ? durationMs : 0;
+  return [
+    id,
+    table,
+    minute,
+    trigger,
+    script,
+    kind,
+    status,
+    shadow,
+    d,
+    bucketOf(d),
+    instructions,
+    bucketOf(instructions),
+  ];
+}
+
+/** The rollup contributions of a flush's records: one per trace row and one per span row (ids deduplicated). */
+export function rollupContributions(records: { trace: TraceRow; spans: SpanRow[] }[]): Contribution[] {
+  const out: Contribution[] = [];
+  const seen = new Set<string>();
   for (const { trace, spans } of records) {
     const minute = Math.floor(trace.startedAt / MINUTE_MS) * MINUTE_MS;
-    const t = row(minute, trace.triggerEvent, TRIGGER_ROW);
-    t.calls++;
-    countStatus(t, trace.status);
-    addValue(t.durationHist, trace.durationMs);
-    t.durationMax = maxOf(t.durationMax, trace.durationMs);
-    let instructions = 0;
+    const ev = trace.triggerEvent;
+    if (!seen.has(`t${trace.id}`)) {
+      seen.add(`t${trace.id}`);
+      const n = traceInstructions(trace, spans);
+      out.push(
+        contribution(
+          trace.id,
+          "t",
+          minute,
+          ev,
+          TRIGGER_ROW,
+          "trace",
+          trace.status,
+          null,
+          trace.durationMs,
+          n,
+        ),
+      );
+    }
     for (const s of spans) {
-      const d = row(minute, trace.triggerEvent, s.scriptId);
-      if ((s.kind as string) === "CLIENT") {
-        d.httpCalls++;
-        addValue(d.httpHist, s.durationMs);
-        d.httpMax = maxOf(d.httpMax, s.durationMs);
+      if (seen.has(`s${s.id}`)) continue;
+      seen.add(`s${s.id}`);
+      if (s.kind === "CLIENT") {
+        out.push(contribution(s.id, "s", minute, ev, s.scriptId, "http", s.status, null, s.durationMs, 0));
         continue;
       }
-      d.calls++;
-      countStatus(d, s.status);
-      const shadow = SHADOW_OUTCOME.exec(s.attributes ?? "")?.[1];
-      if (shadow) {
-        d.shadowRuns++;
-        if (shadow === "block") d.wouldBlock++;
-        if (shadow === "error") d.wouldError++;
-      }
-      if (s.status === "skipped") continue;
-      const n = instructionsOf(s);
-      instructions += n;
-      addValue(d.instructionsHist, n);
-      d.instructionsMax = maxOf(d.instructionsMax, n);
-      addValue(d.durationHist, s.durationMs);
-      d.durationMax = maxOf(d.durationMax, s.durationMs);
+      const shadow = SHADOW_OUTCOME.exec(s.attributes ?? "")?.[1] ?? null;
+      out.push(
+        contribution(
+          s.id,
+          "s",
+          minute,
+          ev,
+          s.scriptId,
+          "run",
+          s.status,
+          shadow,
+          s.durationMs,
+          instructionsOf(s),
+        ),
+      );
     }
-    addValue(t.instructionsHist, instructions);
-    t.instructionsMax = maxOf(t.instructionsMax, instructions);
   }
-  return [...rows.values()];
+  return out;
 }

@@ -1,5 +1,5 @@
 // Migrations carry existing data forward: a database made by the old schema (every migration before
-// 0003_compact_traces_rollups)
+// 0005_compact_traces_rollups)
 // with traces in the old shape (every span storing the whole context and its prev) is migrated to
 // the current schema; afterwards the read path shows every span exactly as before.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +31,7 @@ function migrationsBefore(tag: string): string {
 
 const T = "0123456789abcdef0123456789abcdef";
 const ROOT = "1111111111111111";
+const CLIENT = "c000000000000001";
 const ctx = { user: { id: "u1", email: "a@example.com" }, password: "[REDACTED]" };
 const prevs = [{}, { geo: "NL" }];
 /** Old-shape span attributes: the whole input stored in every span. */
@@ -55,7 +56,7 @@ describe("migrations on a database made by the old schema", () => {
   let oldFolder: string;
   beforeAll(async () => {
     server = await startTestServer();
-    oldFolder = migrationsBefore("0003_compact_traces_rollups");
+    oldFolder = migrationsBefore("0005_compact_traces_rollups");
   });
   afterAll(async () => {
     await server.stop();
@@ -92,14 +93,26 @@ describe("migrations on a database made by the old schema", () => {
       });
     }
 
+    // A CLIENT span (0003_http_fetch): an outbound call of scr_0, a child of its span.
+    const clientAttributes = { "http.request.method": "GET", "server.address": "api.example.com" };
+    await client.execute({
+      sql: `insert into pipeline_spans (id, trace_id, parent_span_id, name, kind, script_id, script_version,
+              layer_index, parallel_index, status, started_at, ended_at, duration_ms, attributes, created_at)
+            values (?, ?, ?, 'GET api.example.com', 'CLIENT', 'scr_0', 1, 0, 0, 'success', ?, ?, 12, ?, ?)`,
+      args: [CLIENT, T, "a000000000000001", now + 1, now + 13, JSON.stringify(clientAttributes), now + 1],
+    });
+
     await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
 
     const trace = await client.execute({
-      sql: "select layer_prev from pipeline_traces where id = ?",
+      sql: "select layer_prev, instructions from pipeline_traces where id = ?",
       args: [T],
     });
     expect(JSON.parse(String(trace.rows[0]?.layer_prev))).toEqual({ 0: {}, 1: { geo: "NL" } });
-    const stored = await client.execute("select parent_span_id, attributes from pipeline_spans order by id");
+    expect(trace.rows[0]?.instructions).toBe(0 + 1 + 2);
+    const stored = await client.execute(
+      "select parent_span_id, attributes from pipeline_spans where kind != 'CLIENT' order by id",
+    );
     for (const row of stored.rows) {
       expect(row.parent_span_id).toBeNull();
       expect(JSON.parse(String(row.attributes))).not.toHaveProperty("input");
@@ -107,23 +120,31 @@ describe("migrations on a database made by the old schema", () => {
     }
 
     const read = await getTraceWithSpans(createDatabase({ TURSO_DATABASE_URL: server.url }), T);
-    expect(read?.spans.map((s) => s.id)).toEqual(spans.map((s) => s.id));
-    for (const [i, s] of (read?.spans ?? []).entries()) {
+    const call = read?.spans.find((s) => s.id === CLIENT);
+    expect(call).toMatchObject({ kind: "CLIENT", parentSpanId: "a000000000000001", durationMs: 12 });
+    expect(JSON.parse(String(call?.attributes))).toEqual(clientAttributes); // passes through as stored
+    const runs = (read?.spans ?? []).filter((s) => s.kind !== "CLIENT");
+    expect(runs.map((s) => s.id)).toEqual(spans.map((s) => s.id));
+    for (const [i, s] of runs.entries()) {
       expect(s.parentSpanId).toBe(ROOT);
       expect(JSON.parse(String(s.attributes))).toEqual(oldAttributes(spans[i]?.layer ?? -1, i));
     }
 
     // The stats rollups are backfilled from the traces already stored.
     const rollups = await client.execute(
-      "select script_id, calls, success, instructions_max, instructions_hist from pipeline_rollups order by script_id",
+      `select script_id, calls, success, instructions_max, instructions_hist, http_calls, http_max, http_hist
+       from pipeline_rollups order by script_id`,
     );
-    expect(rollups.rows.map((r) => [r.script_id, r.calls, r.success, r.instructions_max])).toEqual([
-      ["", 1, 1, 0 + 1 + 2],
-      ["scr_0", 1, 1, 0],
-      ["scr_1", 1, 1, 1],
-      ["scr_2", 1, 1, 2],
+    expect(
+      rollups.rows.map((r) => [r.script_id, r.calls, r.success, r.instructions_max, r.http_calls, r.http_max]),
+    ).toEqual([
+      ["", 1, 1, 0 + 1 + 2, 0, null],
+      ["scr_0", 1, 1, 0, 1, 12],
+      ["scr_1", 1, 1, 1, 0, null],
+      ["scr_2", 1, 1, 2, 0, null],
     ]);
     expect(JSON.parse(String(rollups.rows[3]?.instructions_hist))).toEqual({ 8: 1 }); // ⌈ln 2 / ln 1.1⌉
+    expect(JSON.parse(String(rollups.rows[1]?.http_hist))).toEqual({ 27: 1 }); // ⌈ln 12 / ln 1.1⌉
     client.close();
   }, 60_000);
 });

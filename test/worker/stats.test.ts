@@ -2,10 +2,13 @@
  * `GET /v1/stats` from the per-minute rollups: exact counts per outcome; p50/p95 from the buckets
  * within the stated error bound and exact maxima, per trigger and per script (durations and
  * instructions); minute-resolution windows; upserts that add up across flushes and never count a
- * retried flush twice; no user data in a rollup row; bad parameters.
+ * stored row twice (a retried flush, a queue redelivery mixing stored and new traces, a split
+ * trace); no user data in a rollup row; bad parameters.
  */
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { insertTraceRecords } from "../../src/db/trace-writes";
+import worker from "../../src/index";
 import { RELATIVE_ERROR } from "../../src/stats/histogram";
 import { admin, createScript, eventually, fireTrigger, testDb, unique } from "./helpers";
 import { DAY_MS, type Seeded, spanRow, traceRow } from "./trace-fixtures";
@@ -47,6 +50,21 @@ function knownSet(ev: string, start: number): Seeded[] {
 
 /** Writes through the trace writer's own statement (traces, spans and rollups in one batch). */
 const write = (records: Seeded[]) => insertTraceRecords(testDb(), records);
+
+/** Delivers message bodies to the trace queue's consumer (this worker's `queue` handler). */
+async function consume(bodies: unknown[], attempts = 1) {
+  const batch = createMessageBatch(
+    "hookline-traces",
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env as never);
+  const result = await getQueueResult(batch, ctx);
+  expect(result.explicitAcks).toHaveLength(bodies.length); // written, not retried
+}
+
+const statsOf = (ev: string, start: number) =>
+  admin("GET", `/v1/stats?trigger_event=${ev}&since=${start}&until=${start + MINUTE}`);
 
 /** `actual` is the exact value up to the stated relative error of the bucket percentiles. */
 function near(actual: number | null, exact: number) {
@@ -151,6 +169,42 @@ describe("GET /v1/stats", () => {
     expect(body.triggers[0]).toMatchObject({ calls: 3, success: 3, max_ms: 3 });
     expect(body.scripts[0]).toMatchObject({ calls: 3, instructions_max: 3 });
     near(body.scripts[0].instructions_p50, 2);
+  });
+
+  it("counts every stored row once when the queue redelivers a batch mixing stored and new traces", async () => {
+    const ev = unique("ev");
+    const start = Date.UTC(2026, 2, 4);
+    const one = (durationMs: number) => {
+      const trace = traceRow({ triggerEvent: ev, startedAt: start + 1000, durationMs });
+      return { trace, spans: [spanRow(trace, { scriptId: `${ev}_a`, instructions: durationMs })] };
+    };
+    const [a, b, c] = [one(1), one(2), one(3)];
+    await consume([{ v: 1, records: [a, b] }]);
+    // Redelivered (at-least-once) together with a new trace: a and b are stored, c is not.
+    await consume(
+      [
+        { v: 1, records: [a, b] },
+        { v: 1, records: [c] },
+      ],
+      2,
+    );
+    const { body } = await statsOf(ev, start);
+    expect(body.triggers[0]).toMatchObject({ calls: 3, success: 3, max_ms: 3 });
+    expect(body.scripts[0]).toMatchObject({ calls: 3, instructions_max: 3 });
+  });
+
+  it("counts a split trace once and each of its spans once, whichever batch brings them", async () => {
+    const ev = unique("ev");
+    const start = Date.UTC(2026, 2, 5);
+    const trace = traceRow({ triggerEvent: ev, startedAt: start + 1000, durationMs: 4, instructions: 30 });
+    const x = spanRow(trace, { scriptId: `${ev}_a`, instructions: 10 });
+    const y = spanRow(trace, { scriptId: `${ev}_a`, parallelIndex: 1, instructions: 20 });
+    await consume([{ v: 1, records: [{ trace, spans: [x] }] }]);
+    await consume([{ v: 1, records: [{ trace, spans: [y] }] }]); // the trace row again, a new span
+    await consume([{ v: 1, records: [{ trace, spans: [x, y] }] }], 2); // all of it redelivered
+    const { body } = await statsOf(ev, start);
+    expect(body.triggers[0]).toMatchObject({ calls: 1, instructions_max: 30 });
+    expect(body.scripts[0]).toMatchObject({ calls: 2, instructions_max: 20 });
   });
 
   it("keeps no user data in a rollup row", async () => {
