@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { insertTraceRecords } from "../../src/db/trace-writes";
 import worker from "../../src/index";
 import { RELATIVE_ERROR } from "../../src/stats/histogram";
-import { admin, createScript, eventually, fireTrigger, testDb, unique } from "./helpers";
+import { admin, createScript, eventuallyValue, fireTrigger, testDb, unique } from "./helpers";
 import { DAY_MS, type Seeded, spanRow, traceRow } from "./trace-fixtures";
 
 const MINUTE = 60_000;
@@ -215,13 +215,16 @@ describe("GET /v1/stats", () => {
       ip: "198.51.100.77",
     });
     expect(body.status).toBe("success");
-    const rows = await eventually(async () => {
-      const res = await testDb().$client.execute({
-        sql: "select * from pipeline_rollups where trigger_event = ?",
-        args: [ev],
-      });
-      return res.rows.length >= 2 && res.rows;
-    });
+    const rows = await eventuallyValue(
+      async () =>
+        (
+          await testDb().$client.execute({
+            sql: "select * from pipeline_rollups where trigger_event = ?",
+            args: [ev],
+          })
+        ).rows,
+      (r) => r.length >= 2,
+    );
     expect(rows).toHaveLength(2); // the trigger's row and the script's
     const text = JSON.stringify(rows);
     for (const secret of ["u_secret_77", "carol@example.com", "198.51.100.77"])
