@@ -136,7 +136,14 @@ describe("migrations on a database made by the old schema", () => {
        from pipeline_rollups order by script_id`,
     );
     expect(
-      rollups.rows.map((r) => [r.script_id, r.calls, r.success, r.instructions_max, r.http_calls, r.http_max]),
+      rollups.rows.map((r) => [
+        r.script_id,
+        r.calls,
+        r.success,
+        r.instructions_max,
+        r.http_calls,
+        r.http_max,
+      ]),
     ).toEqual([
       ["", 1, 1, 0 + 1 + 2, 0, null],
       ["scr_0", 1, 1, 0, 1, 12],
