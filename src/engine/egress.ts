@@ -22,9 +22,13 @@ export type EgressCheck = { ok: true; url: URL } | { ok: false; reason: string }
 const HOST_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** True for an `allowed_hosts` entry the API accepts: a host name, `*.domain`, an IPv4 or `[v6]`. */
+/**
+ * True for an `allowed_hosts` entry the API accepts: a host name, `*.domain` (the domain has at
+ * least two labels: `*.com` would allow a whole top-level domain), an IPv4 or `[v6]`.
+ */
 export function isHostPattern(p: string): boolean {
   if (p.length > 253) return false;
+  if (p.startsWith("*.") && !p.slice(2).includes(".")) return false;
   if (IPV4.test(p)) return p.split(".").every((o) => Number(o) <= 255 && String(Number(o)) === o);
   if (p.startsWith("[") && p.endsWith("]")) return canonicalIpv6(p) === p;
   return HOST_PATTERN.test(p) && !/^(\*\.)?[\d.]+$/.test(p);

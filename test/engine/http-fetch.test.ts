@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HttpPort, RunInput, ScriptSpec } from "../../src/engine";
-import { BUDGET_MESSAGE, ScriptEngine } from "../../src/engine";
+import { BUDGET_MESSAGE, MEMORY_MESSAGE, ScriptEngine } from "../../src/engine";
 import { fakePorts, settle } from "./fake-ports";
 import { spec } from "./helpers";
 
@@ -256,6 +256,35 @@ describe("caps and budgets", () => {
     await port2.arrived(1);
     port2.answer("/x");
     expect((await over).result.errors[0]?.message).toBe(BUDGET_MESSAGE);
+  });
+});
+
+describe("step and memory meters across a yield", () => {
+  /** Runs `source` with one fetch answered at once; returns the first error message or null. */
+  const errorAcrossYield = async (source: string, over: Partial<ScriptSpec>, engine = new ScriptEngine()) => {
+    const { ports, port } = fakePorts();
+    const running = engine.run(input([net(source, over)], { ports }));
+    await port.arrived(1);
+    port.answer("/x");
+    return (await running).result.errors[0]?.message ?? null;
+  };
+
+  it("steps charged before and after the yield add up to one budget", async () => {
+    // utf8.len charges 1 step per 16 bytes: 640,000 bytes = 40,000 steps, 80 % of 50,000.
+    const scan = "local n = utf8.len(s)";
+    const head = "local s = string.rep('a', 640000)";
+    const once = `${head} ${scan} http.fetch("${API}/x")`;
+    expect(await errorAcrossYield(once, { instructionBudget: 50_000 })).toBeNull();
+    const twice = `${head} ${scan} http.fetch("${API}/x") ${scan}`;
+    expect(await errorAcrossYield(twice, { instructionBudget: 50_000 })).toBe(BUDGET_MESSAGE);
+  });
+
+  it("memory allocated before and after the yield adds up to one limit", async () => {
+    const engine = new ScriptEngine({ memoryLimitBytes: 2 * 1024 * 1024 });
+    const keepA = `local a = string.rep('a', 1200000) http.fetch("${API}/x")`;
+    expect(await errorAcrossYield(`${keepA} return { data = { n = #a } }`, {}, engine)).toBeNull();
+    const keepBoth = `${keepA} local b = string.rep('b', 1200000) return { data = { n = #a + #b } }`;
+    expect(await errorAcrossYield(keepBoth, {}, engine)).toBe(MEMORY_MESSAGE);
   });
 });
 

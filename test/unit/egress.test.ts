@@ -71,11 +71,13 @@ describe("egress policy", () => {
   });
 
   it("validates allowed_hosts entries", () => {
-    for (const ok of ["api.example.com", "*.example.com", "127.0.0.1", "[::1]", "localhost"])
+    for (const ok of ["api.example.com", "*.example.com", "*.co.uk", "127.0.0.1", "[::1]", "localhost"])
       expect(isHostPattern(ok), ok).toBe(true);
     for (const bad of [
       "*",
       "*.*.com",
+      "*.com",
+      "*.localhost",
       "http://x.com",
       "x.com/path",
       "a b",
