@@ -122,6 +122,24 @@ describe("scripts API: allowed_hosts and timeout_ms", () => {
   });
 });
 
+describe("OpenAPI", () => {
+  it("documents allowed_hosts and timeout_ms on scripts, versions and drafts, and the dry run's http", async () => {
+    const { body } = await admin("GET", "/openapi.json");
+    const schemas = body.components.schemas;
+    for (const name of ["CreateScript", "UpdateScript", "Script", "ScriptVersion", "DraftScript"]) {
+      const props = schemas[name]?.properties ?? schemas[name]?.allOf?.[0]?.properties;
+      expect(Object.keys(props ?? {}), name).toEqual(expect.arrayContaining(["allowed_hosts", "timeout_ms"]));
+    }
+    expect(schemas.CreateScript.properties.allowed_hosts).toMatchObject({ type: "array", maxItems: 20 });
+    expect(schemas.CreateScript.properties.timeout_ms).toMatchObject({
+      minimum: 1,
+      maximum: 30_000,
+      default: 3000,
+    });
+    expect(schemas.DryRun.properties.http).toMatchObject({ enum: ["live", "off"], default: "live" });
+  });
+});
+
 describe("trigger calls that fetch", () => {
   it("a saved script fetches under its allowed_hosts; a script without them is refused", async () => {
     const ev = unique("ev");
