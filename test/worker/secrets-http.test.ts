@@ -99,4 +99,30 @@ describe("a secret sent over http.fetch", () => {
     expect(dryText).not.toContain(value);
     expect(await findInDatabase(value)).toEqual([]);
   });
+
+  it("two interleaved trigger calls (met at a barrier) each send their own script's secret", async () => {
+    const group = unique("pair");
+    const calls = await Promise.all(
+      ["a", "b"].map(async (who) => {
+        const ev = unique(`ev_${who}`);
+        const value = `sk_${who}_${unique("v")}`;
+        const s = await createScript(
+          ev,
+          `local before = secrets.API_KEY
+           http.fetch("${BASE}/barrier?n=2&group=${group}&id=${who}", { timeout_ms = 5000 })
+           local r = http.fetch("${BASE}/echo", { headers = { ["x-api-key"] = secrets.API_KEY } })
+           return { data = { same = before == secrets.API_KEY, sent = r.json.headers["x-api-key"] } }`,
+          { allowed_hosts: LOCAL, timeout_ms: 6000 },
+        );
+        const put = await admin("PUT", `/v1/scripts/${s.id}/secrets/API_KEY`, { value });
+        expect(put.status).toBe(201);
+        return { ev, value };
+      }),
+    );
+    const answers = await Promise.all(calls.map((c) => fireTrigger(c.ev, { user: { id: "u" } })));
+    for (const [i, { body }] of answers.entries()) {
+      expect(body.errors).toBeUndefined();
+      expect(body.data).toEqual({ same: true, sent: calls[i]?.value });
+    }
+  });
 });
