@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ScriptSpec } from "../src/engine";
 import { ScriptEngine } from "../src/engine";
 import type { ManifestEntry } from "../tools/seed";
+import { exampleSpecs } from "./engine";
 import { percentile } from "./stats";
 
 /** Parent of 91d3f35 ("Async engine: …") on main's first-parent history. */
@@ -42,19 +43,12 @@ const git = (args: string[]) => execFileSync("git", args, { cwd: ROOT, maxBuffer
 /** The example pipeline (manifest + sources) as it was at `rev`, as engine specs. */
 function examplesAt(rev: string): { scripts: ScriptSpec[]; contexts: unknown[] } {
   const manifest = JSON.parse(git(["show", `${rev}:examples/scripts/manifest.json`]).toString("utf8"));
-  const entries = manifest.scripts as (Omit<ManifestEntry, "on_error"> & {
-    on_error?: ScriptSpec["onError"];
-  })[];
-  const scripts = entries.map((m) => ({
-    id: m.file.replace(/\.lua$/, ""),
-    name: m.name,
-    version: 1,
-    layerIndex: m.layer_index,
-    parallelIndex: m.parallel_index,
-    onError: m.on_error ?? "continue",
-    instructionBudget: 1_000_000,
-    source: git(["show", `${rev}:examples/scripts/${m.file}`]).toString("utf8"),
-  }));
+  const scripts = exampleSpecs(
+    (manifest.scripts as ManifestEntry[]).map((m) => ({
+      ...m,
+      source: git(["show", `${rev}:examples/scripts/${m.file}`]).toString("utf8"),
+    })),
+  );
   return { scripts, contexts: Object.values(manifest.sample_contexts) };
 }
 

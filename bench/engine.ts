@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import type { ScriptSpec } from "../src/engine";
 import { ScriptEngine } from "../src/engine";
-import { readExamples, readSampleContexts } from "../tools/seed";
+import { type ManifestEntry, readExamples, readSampleContexts } from "../tools/seed";
 import { percentile } from "./stats";
 
 export interface EngineRow {
@@ -22,8 +22,9 @@ export interface EngineResult {
   cacheStats: unknown;
 }
 
-function exampleScripts(): ScriptSpec[] {
-  return readExamples().map((m) => ({
+/** Example manifest entries with their source as engine specs (id = file name, version 1). */
+export function exampleSpecs(entries: (ManifestEntry & { source: string })[]): ScriptSpec[] {
+  return entries.map((m) => ({
     id: m.file.replace(/\.lua$/, ""),
     name: m.name,
     version: 1,
@@ -34,6 +35,8 @@ function exampleScripts(): ScriptSpec[] {
     source: m.source,
   }));
 }
+
+const exampleScripts = () => exampleSpecs(readExamples());
 
 async function measure(label: string, runs: number, fn: (i: number) => unknown): Promise<EngineRow> {
   for (let i = 0; i < 20; i++) await fn(i); // warm up the JIT
