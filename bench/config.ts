@@ -33,6 +33,9 @@ export interface BenchConfig {
   floorBlockCalls: number;
   /** Row 12: calls whose stored traces are measured. */
   storageCalls: number;
+  /** Row 9: recorded traces backtested (limit) and traces per chunk. */
+  backtestLimit: number;
+  backtestChunk: number;
   /** Where the report goes. */
   out: string;
 }
@@ -69,6 +72,8 @@ export function readConfig(): BenchConfig {
     floorLoadBlocks: num("BENCH_FLOOR_LOAD_BLOCKS", q(6, 2)),
     floorBlockCalls: num("BENCH_FLOOR_BLOCK_CALLS", q(1000, 300)),
     storageCalls: num("BENCH_STORAGE_CALLS", q(10_000, 1000)),
+    backtestLimit: num("BENCH_BACKTEST_LIMIT", q(10_000, 1_000)),
+    backtestChunk: num("BENCH_BACKTEST_CHUNK", 200),
     out: process.env.BENCH_OUT || (quick ? join(tmpdir(), "hookline-bench-quick.md") : "bench/RESULTS.md"),
   };
 }

@@ -3,6 +3,7 @@
  * then each row with its method and numbers. Pure: takes results, returns Markdown.
  */
 import { cpus, release, totalmem } from "node:os";
+import { type BacktestBenchResult, backtestSection } from "./backtest-report";
 import type { BulkSeedResult } from "./bulk-seed";
 import type { CleanupRun } from "./cleanup";
 import type { BenchConfig } from "./config";
@@ -32,6 +33,7 @@ export interface BenchResults {
   cleanup: CleanupRun;
   floor: FloorResult;
   storage: StorageResult;
+  backtest: BacktestBenchResult;
 }
 
 const ms = (x: number) => fmt(x, 2);
@@ -82,6 +84,7 @@ function summary(r: BenchResults): string {
     `| 5 | cleanup of ${int(c.before.expiredSpans)} expired spans | all expired gone, unexpired untouched | ${fmt(c.seconds, 1)} s, ${int(c.rowsPerSecond)} rows/s, ${c.batches} batches; expired left ${c.after.expiredTraces}/${c.after.expiredSpans}; unexpired ${c.before.liveTraces}→${c.after.liveTraces} traces, ${c.before.liveSpans}→${c.after.liveSpans} spans | ${verdict(untouched && c.done && c.after.expiredTraces === 0 && c.after.expiredSpans === 0)} |`,
     `| 6 | GET /v1/traces p50 (ms) at ${int(r.bulk.spans)} spans | (none) | ${list} | — |`,
     `| 12 | stored example trace, indexes included | ≤ 2.5 KB | ${fmt(r.storage.bytesPerTrace, 0)} bytes/trace; ${fmt(r.storage.rowsPerTrace, 2)} rows written/trace | ${verdict(r.storage.bytesPerTrace <= 2500)} |`,
+    `| 9 | backtest: recorded traces re-run per second (chunk ${r.backtest.chunkSize}) | (none); vs row 3 | ${fmt(r.backtest.tracesPerSecond, 0)} traces/s (${r.backtest.traces} traces, ${r.backtest.chunks} chunks) = ${fmt(r.backtest.tracesPerSecond / r.load.callsPerSecond, 2)} × row 3's live calls/s | — |`,
   ].join("\n");
 }
 
@@ -224,5 +227,7 @@ ${bulkAndCleanupSection(r.bulk, r.cleanup)}
 ${listSection(r.list, r.bulk)}
 
 ${storageSection(r.storage)}
+
+${backtestSection(r.backtest, r.load.callsPerSecond)}
 `;
 }

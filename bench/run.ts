@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { CHUNK_INSTRUCTION_CAP, measureBacktest } from "./backtest";
 import { bulkSeed } from "./bulk-seed";
 import { runCleanup } from "./cleanup";
 import { networkRetries } from "./client";
@@ -144,6 +145,21 @@ async function main(): Promise<void> {
   log(`  ${fmt(storage.bytesPerTrace, 0)} bytes/trace, ${fmt(storage.rowsPerTrace, 2)} rows written/trace`);
 
   log(
+    `row 9: backtest of the recorded traces (limit ${config.backtestLimit}, chunk ${config.backtestChunk})`,
+  );
+  const backtest = await measureBacktest(
+    s.on.url,
+    config.backtestLimit,
+    config.backtestChunk,
+    CHUNK_INSTRUCTION_CAP,
+    abort.signal,
+  );
+  check();
+  log(
+    `  ${backtest.traces} traces in ${fmt(backtest.seconds, 1)} s: ${fmt(backtest.tracesPerSecond, 0)} traces/s`,
+  );
+
+  log(
     `bulk seed: ${config.bulkExpiredTraces} expired + ${config.bulkLiveTraces} unexpired traces × ${config.spansPerTrace} spans`,
   );
   const now = Date.now();
@@ -201,6 +217,7 @@ async function main(): Promise<void> {
     cleanup,
     floor,
     storage,
+    backtest,
   };
   writeFileSync(config.out, `${renderReport(results, notesFor(results))}\n${delivery}\n${fetchRows}`);
   log(`wrote ${config.out}`);

@@ -9,10 +9,13 @@ import { requireScope } from "./middleware/auth";
 import { handleError, handleNotFound } from "./middleware/errors";
 import { requestContext } from "./middleware/request-context";
 import { registerAudit } from "./routes/audit";
+import { registerBacktest } from "./routes/backtest";
 import { registerConsole } from "./routes/console";
 import { registerHealth } from "./routes/health";
 import { registerInternal } from "./routes/internal";
+import { registerReplay } from "./routes/replay";
 import { registerRetention } from "./routes/retention";
+import { registerScriptRollback } from "./routes/script-rollback";
 import { registerScripts } from "./routes/scripts";
 import { registerScriptsApply } from "./routes/scripts-apply";
 import { registerScriptCheck } from "./routes/scripts-check";
@@ -38,12 +41,15 @@ export function createApp(): App {
   registerScriptsApply(app);
   registerScripts(app);
   registerSecrets(app);
+  registerScriptRollback(app);
   registerTriggers(app);
   registerAudit(app);
   registerRetention(app);
   registerScriptCheck(app);
   registerUsers(app);
   registerConsole(app);
+  registerBacktest(app);
+  registerReplay(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerToken", {
     type: "http",

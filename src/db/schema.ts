@@ -11,7 +11,9 @@
  * - `pipeline_rollups`: per-minute stats per trigger and per script (src/stats/rollup.ts), kept
  *   400 days; upserted by every trace flush, read by `GET /v1/stats`. No user data.
  * - `pipeline_script_versions`: immutable versions (source, allowed_hosts, timeout_ms), so an old
- *   trace can show the code that ran and where it could reach.
+ *   trace can show the code that ran and where it could reach; each also records the run
+ *   settings in force when it was made (on_error, instruction_budget, mode), so a rollback can
+ *   restore them.
  * - `script_secrets`: per-script secrets, AES-GCM ciphertext only (see src/secrets/crypto.ts).
  *
  * Indexes are named for the reads and the retention cleanup that use them (each serves one: the
@@ -39,11 +41,14 @@ export const SPAN_STATUSES = ["success", "blocked", "error", "skipped"] as const
 export const SPAN_KINDS = ["INTERNAL", "SERVER", "CLIENT"] as const;
 export const DECISIONS = ["allow", "block"] as const;
 export const ON_ERROR_POLICIES = ["continue", "block"] as const;
+/** `enforce`: the script's answer counts; `shadow`: it runs and is recorded, never changes the answer. */
+export const SCRIPT_MODES = ["enforce", "shadow"] as const;
 
 export type TraceStatus = (typeof TRACE_STATUSES)[number];
 export type SpanStatus = (typeof SPAN_STATUSES)[number];
 export type Decision = (typeof DECISIONS)[number];
 export type OnErrorPolicy = (typeof ON_ERROR_POLICIES)[number];
+export type ScriptMode = (typeof SCRIPT_MODES)[number];
 
 export const pipelineTraces = sqliteTable(
   "pipeline_traces",
@@ -133,6 +138,7 @@ export const pipelineScripts = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
     instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
+    mode: text("mode", { enum: SCRIPT_MODES }).notNull().default("enforce"),
     currentVersion: integer("current_version").notNull(),
     createdAt: integer("created_at").notNull().default(nowMs),
     updatedAt: integer("updated_at").notNull().default(nowMs),
@@ -157,6 +163,13 @@ export const pipelineScriptVersions = sqliteTable(
     version: integer("version").notNull(),
     source: text("source").notNull(),
     sha256: text("sha256").notNull(),
+    /**
+     * The run settings in force when this version was made (a settings-only edit keeps the
+     * version; a rollback restores these with the source).
+     */
+    onError: text("on_error", { enum: ON_ERROR_POLICIES }).notNull().default("continue"),
+    instructionBudget: integer("instruction_budget").notNull().default(1_000_000),
+    mode: text("mode", { enum: SCRIPT_MODES }).notNull().default("enforce"),
     /**
      * Network settings are part of a version (changing them makes a new one, so an old version
      * still says where it could reach). Hosts http.fetch may reach: a JSON array of `host` /

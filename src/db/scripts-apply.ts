@@ -14,6 +14,7 @@ import {
   type NewScript,
   newScriptRows,
   type ScriptChanges,
+  settingsAfter,
   type VersionContent,
   versionRow,
 } from "./scripts-repo";
@@ -108,7 +109,9 @@ export async function applyScriptPlan(
       const row = current[i] as (typeof current)[number];
       const version = u.version ? row.currentVersion + 1 : row.currentVersion;
       if (u.version)
-        await tx.insert(pipelineScriptVersions).values(versionRow(u.id, version, u.version, now));
+        await tx
+          .insert(pipelineScriptVersions)
+          .values(versionRow(u.id, version, u.version, settingsAfter(row, u.changes), now));
       const enabled = u.changes.enabled ?? row.enabled;
       await step(`update.${i}`, () =>
         tx

@@ -9,6 +9,7 @@ import {
   type OnErrorPolicy,
   pipelineScripts,
   pipelineScriptVersions,
+  type ScriptMode,
   type ScriptRow,
   type ScriptVersionRow,
 } from "./schema";
@@ -39,6 +40,7 @@ export interface NewScript extends VersionContent {
   enabled: boolean;
   onError: OnErrorPolicy;
   instructionBudget: number;
+  mode: ScriptMode;
   now: number;
 }
 
@@ -60,10 +62,40 @@ const flatten = ({ script, ...content }: { script: ScriptRow } & VersionContent)
   ...content,
 });
 
-/** The row of version `version` of script `scriptId`. */
-export function versionRow(scriptId: string, version: number, c: VersionContent, now: number) {
+/** The run settings a version records as they were when it was made (a rollback restores them). */
+export type RunSettings = Pick<ScriptRow, "onError" | "instructionBudget" | "mode">;
+
+/** The run settings of `row` once `changes` apply. */
+export function settingsAfter(row: RunSettings, changes: Partial<RunSettings> = {}): RunSettings {
+  return {
+    onError: changes.onError ?? row.onError,
+    instructionBudget: changes.instructionBudget ?? row.instructionBudget,
+    mode: changes.mode ?? row.mode,
+  };
+}
+
+/** The row of version `version` of script `scriptId`, with the run settings in force. */
+export function versionRow(
+  scriptId: string,
+  version: number,
+  c: VersionContent,
+  settings: RunSettings,
+  now: number,
+) {
   const { source, sha256, allowedHosts, timeoutMs } = c;
-  return { scriptId, version, source, sha256, allowedHosts, timeoutMs, createdAt: now };
+  const { onError, instructionBudget, mode } = settings;
+  return {
+    scriptId,
+    version,
+    source,
+    sha256,
+    allowedHosts,
+    timeoutMs,
+    onError,
+    instructionBudget,
+    mode,
+    createdAt: now,
+  };
 }
 
 /** Every enabled script of every trigger, with its current source, in execution order. */
@@ -131,11 +163,12 @@ export function newScriptRows(s: NewScript) {
       enabled: s.enabled,
       onError: s.onError,
       instructionBudget: s.instructionBudget,
+      mode: s.mode,
       currentVersion: 1,
       createdAt: s.now,
       updatedAt: s.now,
     },
-    version: versionRow(s.id, 1, s, s.now),
+    version: versionRow(s.id, 1, s, s, s.now),
   };
 }
 
@@ -158,6 +191,7 @@ export type ScriptChanges = Partial<
     | "enabled"
     | "onError"
     | "instructionBudget"
+    | "mode"
   >
 >;
 
@@ -189,7 +223,7 @@ export async function updateScript(
   }
   const insertVersion = db
     .insert(pipelineScriptVersions)
-    .values(versionRow(current.id, version, newVersion, now));
+    .values(versionRow(current.id, version, newVersion, settingsAfter(current, changes), now));
   await db.batch([insertVersion, update, ...auditRow]);
 }
 

@@ -10,6 +10,8 @@
  * - A block, or an error of an `onError: "block"` script, lets the rest of its layer run;
  *   every later layer is skipped.
  * - Precedence: a block beats a fail-closed error (status "blocked"; the error is still listed).
+ * - A `shadow` script runs like the others (same prev, same limits) but never changes the
+ *   answer: its span is "success" and `shadow` says what it would have done (pass, block, error).
  */
 import type { SpanStatus } from "../db/schema";
 import { deepMerge } from "./merge";
@@ -24,6 +26,41 @@ export interface ScriptRecord {
   run: ScriptRun | null;
   /** Set for skipped scripts (ms). */
   skippedAt: number | null;
+  /** For a shadow script that ran: what it would have done (never enforced). */
+  shadow?: ShadowOutcome;
+}
+
+/** What a shadow script would have done; `message` is the block reason or the error. */
+export interface ShadowOutcome {
+  outcome: "pass" | "block" | "error";
+  message: string | null;
+}
+
+/** The span status message of a shadow run. */
+function shadowMessage(s: ShadowOutcome): string {
+  if (s.outcome === "block") return `shadow: would block: ${s.message}`;
+  if (s.outcome === "error") return `shadow: would error: ${s.message}`;
+  return "shadow: would pass";
+}
+
+/** Records a shadow script's run without touching the answer. */
+function shadowRecord(spec: ScriptSpec, prev: JsonObject, run: ScriptRun): ScriptRecord {
+  const { outcome } = run;
+  const shadow: ShadowOutcome =
+    outcome.kind === "error"
+      ? { outcome: "error", message: errorMessage(outcome.message, outcome.line) }
+      : outcome.kind === "block"
+        ? { outcome: "block", message: outcome.reason }
+        : { outcome: "pass", message: null };
+  return {
+    spec,
+    status: "success",
+    statusMessage: shadowMessage(shadow),
+    prev,
+    run,
+    skippedAt: null,
+    shadow,
+  };
 }
 
 export type RunScript = (spec: ScriptSpec, prev: JsonObject) => Promise<ScriptRun>;
@@ -84,6 +121,10 @@ export async function executePipeline(
     for (let i = 0; i < layer.length; i++) {
       const spec = layer[i] as ScriptSpec;
       const run = runs[i] as ScriptRun;
+      if (spec.mode === "shadow") {
+        records.push(shadowRecord(spec, prev, run));
+        continue;
+      }
       const { outcome } = run;
       if (outcome.kind === "error") {
         const error = {

@@ -103,6 +103,12 @@ function spanRow(
   if (run && run.logsDropped > 0) attributes.logs_dropped = run.logsDropped;
   if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
   if (run?.calls.length) attributes.http_calls = run.calls.length;
+  if (spec.mode === "shadow") attributes.shadow = true;
+  if (record.shadow) {
+    attributes.shadow_outcome = record.shadow.outcome;
+    attributes.would_block = record.shadow.outcome === "block";
+    attributes.would_error = record.shadow.outcome === "error";
+  }
   return {
     id: newSpanId(),
     traceId,

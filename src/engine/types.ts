@@ -2,7 +2,7 @@
  * Types shared by the Lua pipeline engine: JSON values, script specs, per-script outcomes,
  * the pipeline result and the engine's options. No runtime code lives here.
  */
-import type { Decision, OnErrorPolicy, SpanRow, TraceRow, TraceStatus } from "../db/schema";
+import type { Decision, OnErrorPolicy, ScriptMode, SpanRow, TraceRow, TraceStatus } from "../db/schema";
 import type { HttpCallRecord } from "./http-call";
 import type { EnginePorts } from "./ports";
 
@@ -23,6 +23,8 @@ export interface ScriptSpec {
   onError: OnErrorPolicy;
   /** VM instructions this script may execute per run (default 1,000,000 in the schema). */
   instructionBudget: number;
+  /** `shadow`: runs and is recorded, but its block, data and errors never change the answer. */
+  mode?: ScriptMode;
   source: string;
   /** This script's secrets, read in Lua as `secrets.NAME`; their values are scrubbed from what is stored. */
   secrets?: Readonly<Record<string, string>>;

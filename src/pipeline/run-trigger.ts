@@ -36,6 +36,7 @@ export function toSpec(s: ScriptWithSource & WithSecrets): ScriptSpec {
     parallelIndex: s.parallelIndex,
     onError: s.onError,
     instructionBudget: s.instructionBudget,
+    mode: s.mode,
     source: s.source,
     allowedHosts: s.allowedHosts,
     timeoutMs: s.timeoutMs,

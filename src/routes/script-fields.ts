@@ -38,6 +38,7 @@ export async function newScriptFrom(
     enabled: body.enabled,
     onError: body.on_error,
     instructionBudget: body.instruction_budget,
+    mode: body.mode,
     source: body.source,
     sha256: await sha256Hex(body.source),
     allowedHosts: body.allowed_hosts,
@@ -57,6 +58,7 @@ export function changesFrom(body: z.output<typeof UpdateScriptFields>): repo.Scr
     enabled: body.enabled,
     onError: body.on_error,
     instructionBudget: body.instruction_budget,
+    mode: body.mode,
   };
   for (const key of Object.keys(changes) as (keyof repo.ScriptChanges)[]) {
     if (changes[key] === undefined) delete changes[key];

@@ -16,6 +16,7 @@ export function presentScript(s: ScriptWithSource) {
     instruction_budget: s.instructionBudget,
     allowed_hosts: s.allowedHosts,
     timeout_ms: s.timeoutMs,
+    mode: s.mode,
     current_version: s.currentVersion,
     source: s.source,
     sha256: s.sha256,
@@ -31,6 +32,9 @@ export function presentVersion(v: ScriptVersionRow, withSource: boolean) {
     sha256: v.sha256,
     allowed_hosts: v.allowedHosts,
     timeout_ms: v.timeoutMs,
+    on_error: v.onError,
+    instruction_budget: v.instructionBudget,
+    mode: v.mode,
     created_at: v.createdAt,
     ...(withSource ? { source: v.source } : {}),
   };

@@ -30,7 +30,7 @@ const writer = scoped("scripts:write", ...jsonObjectBody(MAX_SCRIPT_BODY_BYTES))
 const disabler = scoped("scripts:write");
 const base = { tags: ["scripts"] };
 
-async function loadOr404(db: Parameters<typeof repo.getScript>[0], id: string) {
+export async function loadOr404(db: Parameters<typeof repo.getScript>[0], id: string) {
   const script = await repo.getScript(db, id);
   if (!script) throw new ApiError("NOT_FOUND", `No script with id ${id}`);
   return script;

@@ -10,12 +10,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
 import * as repo from "../db/scripts-repo";
 import { offlinePorts } from "../engine";
-import type { JsonObject, ScriptSpec } from "../engine/types";
+import type { JsonObject } from "../engine/types";
 import { ApiError } from "../errors";
 import { requireScope, scopeDoc, scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { verifySignature } from "../middleware/signature";
-import { LIVE_PORTS, runScripts, runTrigger, toSpec } from "../pipeline/run-trigger";
+import { draftSpecs, pipelineWith } from "../pipeline/drafts";
+import { LIVE_PORTS, runScripts, runTrigger } from "../pipeline/run-trigger";
 import { scrubSecretValues, specsWithSecrets } from "../pipeline/script-secrets";
 import { requestIpOf, userIdOf } from "../pipeline/trigger-input";
 import { EVENT_NAME_PATTERN, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -29,7 +30,6 @@ import {
   TriggerSummary,
 } from "../schemas/triggers";
 import type { App } from "../types";
-import { assertCompiles } from "./script-fields";
 import { presentResult, presentSpans } from "./trigger-presenter";
 
 export const TRACE_ID_HEADER = "x-hookline-trace-id";
@@ -105,6 +105,7 @@ function summarize(scripts: repo.ScriptWithSource[]) {
         on_error: s.onError,
         current_version: s.currentVersion,
         instruction_budget: s.instructionBudget,
+        mode: s.mode,
       })),
     })),
   }));
@@ -139,30 +140,13 @@ export function registerTriggers(app: App): void {
   app.openapi(dryRun, async (c) => {
     const { event } = c.req.valid("param");
     const body = c.req.valid("json");
-    const drafts: ScriptSpec[] = body.scripts.map((d, i) => {
-      assertCompiles(d.source, `scripts.${i}.source`);
-      return {
-        id: d.id ?? `draft_${i}`,
-        name: d.name,
-        version: null,
-        layerIndex: d.layer_index,
-        parallelIndex: d.parallel_index,
-        onError: d.on_error,
-        instructionBudget: d.instruction_budget,
-        source: d.source,
-        allowedHosts: d.allowed_hosts,
-        timeoutMs: d.timeout_ms,
-      };
-    });
-    const replaced = new Set(drafts.map((d) => d.id));
-    const saved = body.only_drafts
-      ? []
-      : (await repo.listScripts(c.var.db, event)).filter((s) => s.enabled && !replaced.has(s.id));
+    const saved = body.only_drafts ? [] : await repo.listScripts(c.var.db, event);
+    const drafts = draftSpecs(body.scripts);
     // Saved scripts, and drafts standing in for a saved script (by id), run with its secrets.
     const specs = await specsWithSecrets(
       c.var.db,
       c.var.config,
-      [...saved.map(toSpec), ...drafts],
+      pipelineWith(saved, drafts, []),
       c.var.logger,
     );
     const context = body.context as JsonObject;

@@ -17,6 +17,8 @@ const source = z
     `must be at most ${MAX_SOURCE_BYTES} bytes`,
   );
 const name = z.string().trim().min(1, "must not be empty").max(100);
+/** `enforce` (default): the script's answer counts; `shadow`: recorded, never changes the answer. */
+export const ScriptModeSchema = z.enum(["enforce", "shadow"]);
 
 export const MAX_ALLOWED_HOSTS = 20;
 export { DEFAULT_SCRIPT_TIMEOUT_MS };
@@ -59,6 +61,7 @@ export const CreateScriptBody = z
     instruction_budget: budget.default(DEFAULT_INSTRUCTION_BUDGET),
     allowed_hosts: AllowedHosts.default([]),
     timeout_ms: ScriptTimeout.default(DEFAULT_SCRIPT_TIMEOUT_MS),
+    mode: ScriptModeSchema.default("enforce"),
     source: source.openapi({
       example: 'if ctx.country == "KP" then return { block = true, reason = "country" } end',
     }),
@@ -78,6 +81,7 @@ export const UpdateScriptFields = z.object({
   instruction_budget: budget.optional(),
   allowed_hosts: AllowedHosts.optional(),
   timeout_ms: ScriptTimeout.optional(),
+  mode: ScriptModeSchema.optional(),
   source: source.optional(),
 });
 
@@ -119,6 +123,7 @@ export const ScriptSchema = z
     instruction_budget: z.number().int(),
     allowed_hosts: z.array(z.string()),
     timeout_ms: z.number().int(),
+    mode: ScriptModeSchema,
     current_version: z.number().int(),
     source: z.string(),
     sha256: z.string(),
@@ -134,10 +139,25 @@ export const ScriptVersionSchema = z
     sha256: z.string(),
     allowed_hosts: z.array(z.string()),
     timeout_ms: z.number().int(),
+    on_error: z.enum(["continue", "block"]).openapi({ description: "Settings when this version was made" }),
+    instruction_budget: z.number().int(),
+    mode: ScriptModeSchema,
     created_at: z.number().int(),
     source: z.string().optional(),
   })
   .openapi("ScriptVersion");
+
+export const RollbackBody = z
+  .object({ version: z.number().int().min(1) })
+  .strict()
+  .openapi("Rollback");
+
+export const RollbackResult = ScriptSchema.extend({
+  rolled_back_from: z
+    .number()
+    .int()
+    .openapi({ description: "The version whose source and settings were copied" }),
+}).openapi("RollbackResult");
 
 export const ScriptIdParam = z.object({ id: ScriptId.openapi({ param: { name: "id", in: "path" } }) });
 

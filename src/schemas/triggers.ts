@@ -1,7 +1,13 @@
 /** Request and response schemas of the trigger endpoints and the dry run. */
 import { z } from "@hono/zod-openapi";
 import { EventName, ScriptId } from "./common";
-import { AllowedHosts, DEFAULT_SCRIPT_TIMEOUT_MS, MAX_SOURCE_BYTES, ScriptTimeout } from "./scripts";
+import {
+  AllowedHosts,
+  DEFAULT_SCRIPT_TIMEOUT_MS,
+  MAX_SOURCE_BYTES,
+  ScriptModeSchema,
+  ScriptTimeout,
+} from "./scripts";
 
 export const MAX_CONTEXT_BYTES = 64 * 1024;
 
@@ -41,9 +47,11 @@ export const DraftScript = z
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
     allowed_hosts: AllowedHosts.default([]),
     timeout_ms: ScriptTimeout.default(DEFAULT_SCRIPT_TIMEOUT_MS),
+    mode: ScriptModeSchema.default("enforce"),
   })
   .strict()
   .openapi("DraftScript");
+export type DraftScriptInput = z.infer<typeof DraftScript>;
 
 export const DryRunBody = z
   .object({
@@ -77,6 +85,7 @@ export const TriggerSummary = z
             on_error: z.enum(["continue", "block"]),
             current_version: z.number().int(),
             instruction_budget: z.number().int(),
+            mode: ScriptModeSchema,
           }),
         ),
       }),

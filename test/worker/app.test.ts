@@ -79,6 +79,10 @@ describe("app", () => {
       "/v1/triggers",
       "/v1/triggers/{event}",
       "/v1/triggers/{event}/dry-run",
+      "/v1/triggers/{event}/backtest",
+      "/v1/traces/{id}/replay",
+      "/v1/traces/{a}/diff/{b}",
+      "/v1/scripts/{id}/rollback",
     ]) {
       expect(Object.keys(body.paths)).toContain(path);
     }

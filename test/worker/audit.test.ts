@@ -83,6 +83,12 @@ const AUDITED: Record<string, Change> = {
     await changeAs(t, as, rid, "POST", "/v1/secrets/reencrypt");
     return { action: "secrets.reencrypt", targetId: null, beforeVersion: null, afterVersion: null };
   },
+  "POST /v1/scripts/{id}/rollback": async (t, as, rid) => {
+    const { id } = await createScript(unique("audit"), "return {}");
+    await admin("PUT", `/v1/scripts/${id}`, { source: "return { data = { v = 2 } }" });
+    await changeAs(t, as, rid, "POST", `/v1/scripts/${id}/rollback`, { version: 1 });
+    return { action: "script.rollback", targetId: id, beforeVersion: 2, afterVersion: 3 };
+  },
   "POST /internal/cleanup-traces": async (t, as, rid) => {
     await changeAs(t, as, rid, "POST", "/internal/cleanup-traces");
     return { action: "traces.cleanup", targetId: null, beforeVersion: null, afterVersion: null };
@@ -104,6 +110,8 @@ const NOT_CHANGES: Record<string, string> = {
   "POST /v1/triggers/{event}": "a trigger call: recorded as a trace, not a change",
   "POST /v1/triggers/{event}/dry-run": "runs drafts; nothing stored",
   "POST /v1/scripts/check": "compiles a draft; nothing stored",
+  "POST /v1/triggers/{event}/backtest": "re-runs recorded traces with drafts; nothing stored",
+  "POST /v1/traces/{id}/replay": "re-runs one recorded trace; nothing stored",
 };
 
 async function entriesOf(actor: string) {

@@ -12,6 +12,10 @@ const PROTECTED: [string, string, unknown?][] = [
   ["POST", "/v1/scripts/apply", { create: [] }],
   ["GET", "/v1/triggers"],
   ["POST", "/v1/triggers/before_signin/dry-run", { context: {} }],
+  ["POST", "/v1/triggers/before_signin/backtest", {}],
+  ["POST", `/v1/traces/${"a".repeat(32)}/replay`, {}],
+  ["GET", `/v1/traces/${"a".repeat(32)}/diff/${"b".repeat(32)}`],
+  ["POST", "/v1/scripts/scr_0000000000000000/rollback", { version: 1 }],
   ["GET", "/openapi.json"],
 ];
 
