@@ -15,7 +15,8 @@ import { backtestChunk } from "../../src/pipeline/backtest";
 import { type HttpMode, recordedCalls, rerunPorts } from "../../src/pipeline/backtest-http";
 import { LIVE_PORTS } from "../../src/pipeline/run-trigger";
 import { spec } from "../engine/helpers";
-import { testDb, unique } from "./helpers";
+import { countStored } from "./db";
+import { admin, createScript, eventually, fireTrigger, testDb, unique } from "./helpers";
 
 const BASE = env.TEST_HTTP_URL; // http://127.0.0.1:<port>
 const engine = new ScriptEngine();
@@ -116,5 +117,29 @@ describe("backtestChunk reads the recorded calls from the database", () => {
     expect(off.tally).toMatchObject({ calls: 1, allow: 1 });
     expect(off.tally.block_to_allow.count).toBe(1);
     expect(off.tally.scripts[0]).toMatchObject({ errors: 1 });
+  });
+});
+
+describe("through the API: a saved script that fetches, recorded by real trigger calls", () => {
+  it("backtest and replay with http recorded keep the decisions; off flips them", async () => {
+    const event = unique("bth");
+    await createScript(event, FETCHER, { name: "Fetcher", allowed_hosts: ["127.0.0.1"] });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await fireTrigger(event, { user: { id: `u${i}` } })).body.trace_id);
+    await eventually(async () => (await countStored(ids)) === 3, 15_000);
+    const backtest = (http: HttpMode) =>
+      admin("POST", `/v1/triggers/${event}/backtest`, { http }).then((r) => r.body);
+    const rec = await backtest("recorded");
+    expect(rec).toMatchObject({ calls: 3, unchanged: 3, decisions: { block: 3 } });
+    expect(rec.scripts[0]).toMatchObject({ name: "Fetcher", runs: 3, blocked: 3, errors: 0 });
+    const off = await backtest("off");
+    expect(off.flips.block_to_allow.count).toBe(3);
+    expect(off.scripts[0]).toMatchObject({ errors: 3, blocked: 0 });
+    const live = await backtest("live");
+    expect(live).toMatchObject({ calls: 3, unchanged: 3 });
+    const replay = await admin("POST", `/v1/traces/${ids[0]}/replay`, { http: "recorded" });
+    expect(replay.body).toMatchObject({ decision_changed: false, replayed: { decision: "block" } });
+    // the replayed body is empty (bodies are never recorded): the output differs, the status not
+    expect(replay.body.spans[0]).toMatchObject({ change: "changed", fields: ["output"] });
   });
 });
