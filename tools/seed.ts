@@ -23,6 +23,7 @@ export interface ManifestEntry {
   parallel_index: number;
   on_error?: "continue" | "block";
   instruction_budget?: number;
+  mode?: "enforce" | "shadow";
   allowed_hosts?: string[];
   timeout_ms?: number;
 }
@@ -67,6 +68,11 @@ export async function seedExamples(url: string, authToken?: string, demoUrl?: st
     const statements = examples.flatMap((e) => {
       const id = `scr_${randomBytes(8).toString("hex")}`;
       const sha256 = createHash("sha256").update(e.source).digest("hex");
+      const settings = {
+        onError: e.on_error ?? "continue",
+        instructionBudget: e.instruction_budget ?? 1_000_000,
+        mode: e.mode ?? "enforce",
+      } as const;
       return [
         db.insert(pipelineScripts).values({
           id,
@@ -76,8 +82,7 @@ export async function seedExamples(url: string, authToken?: string, demoUrl?: st
           layerIndex: e.layer_index,
           parallelIndex: e.parallel_index,
           enabled: true,
-          onError: e.on_error ?? "continue",
-          instructionBudget: e.instruction_budget ?? 1_000_000,
+          ...settings,
           currentVersion: 1,
           createdAt: now,
           updatedAt: now,
@@ -89,6 +94,7 @@ export async function seedExamples(url: string, authToken?: string, demoUrl?: st
           sha256,
           allowedHosts: e.allowed_hosts ?? [],
           timeoutMs: e.timeout_ms ?? 3000,
+          ...settings, // a version records the run settings it was made with
           createdAt: now,
         }),
       ];
