@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { fmtTime, h, message } from "../dom.js";
 import { can, needs } from "../scopes.js";
+import { renderBacktest } from "./backtest.js";
 import { renderDryRun } from "./dry-run.js";
 import { createEditor } from "./editor.js";
 import { sourceListing } from "./inspector.js";
@@ -42,11 +43,11 @@ function show(root, script, versions) {
   const versionInfo = h("p", { class: "muted version-info" });
   const history = h("ol", { class: "versions", reversed: true });
   const viewer = h("div", { class: "version-view" });
-  const save = h("button", { type: "button", class: "primary", on: { click: onSave } }, "Save");
+  const save = h("button", { type: "button", class: "primary", on: { click: () => onSave() } }, "Save");
   let current = script;
 
   const describe = () => {
-    versionInfo.textContent = `${current.trigger_event} · layer ${current.layer_index} · slot ${current.parallel_index} · version ${current.current_version} · on error ${current.on_error}${current.enabled ? "" : " · disabled"}`;
+    versionInfo.textContent = `${current.trigger_event} · layer ${current.layer_index} · slot ${current.parallel_index} · version ${current.current_version} · on error ${current.on_error}${current.mode ? ` · ${current.mode} mode` : ""}${current.enabled ? "" : " · disabled"}`;
   };
   const drawHistory = (list) =>
     history.replaceChildren(
@@ -76,9 +77,16 @@ function show(root, script, versions) {
         sourceListing(v.source ?? ""),
         writable
           ? h(
-              "button",
-              { type: "button", on: { click: () => editor.setValue(v.source ?? "") } },
-              "Load into the editor",
+              "div",
+              { class: "toolbar" },
+              h(
+                "button",
+                { type: "button", on: { click: () => editor.setValue(v.source ?? "") } },
+                "Load into the editor",
+              ),
+              n !== current.current_version
+                ? h("button", { type: "button", on: { click: () => rollback(n) } }, `Roll back to v${n}`)
+                : null,
             )
           : null,
       );
@@ -87,16 +95,16 @@ function show(root, script, versions) {
     }
   }
 
-  async function onSave() {
+  /** Runs a change (save, rollback, mode switch): the answer becomes the current script. */
+  async function change(busy, request, done) {
     save.disabled = true;
-    saveStatus.replaceChildren(message("Saving…"));
+    saveStatus.replaceChildren(message(busy));
     try {
-      // expected_version: a version saved elsewhere since this page loaded is refused (409), not overwritten
-      const json = { source: editor.value(), expected_version: current.current_version };
-      current = await api(`/v1/scripts/${current.id}`, { method: "PUT", json });
+      current = await request();
+      editor.setValue(current.source);
       editor.markError(null);
       describe();
-      saveStatus.replaceChildren(message(`Saved: version ${current.current_version}.`));
+      saveStatus.replaceChildren(message(done(current)));
       drawHistory((await api(`/v1/scripts/${current.id}/versions`)).versions);
     } catch (err) {
       const p = compileProblem(err);
@@ -106,6 +114,37 @@ function show(root, script, versions) {
       save.disabled = false;
     }
   }
+  // expected_version: a version saved elsewhere since this page loaded is refused (409), not overwritten
+  const put = (json) => () =>
+    api(`/v1/scripts/${current.id}`, {
+      method: "PUT",
+      json: { ...json, expected_version: current.current_version },
+    });
+  const onSave = () =>
+    change("Saving…", put({ source: editor.value() }), (s) => `Saved: version ${s.current_version}.`);
+  const rollback = (n) =>
+    change(
+      `Rolling back to v${n}…`,
+      () => api(`/v1/scripts/${current.id}/rollback`, { method: "POST", json: { version: n } }),
+      (s) => `Rolled back: version ${s.current_version} has the source and settings of v${n}.`,
+    );
+  const other = () => (current.mode === "shadow" ? "enforce" : "shadow");
+  const modeSwitch = h("button", {
+    type: "button",
+    on: {
+      click: () =>
+        change(
+          "Switching…",
+          put({ mode: other() }),
+          (s) => `Now in ${s.mode} mode, still version ${s.current_version}.`,
+        ).then(label),
+    },
+  });
+  const label = () => {
+    modeSwitch.textContent =
+      current.mode === "shadow" ? "Enforce (leave shadow mode)" : "Switch to shadow mode";
+  };
+  label();
 
   describe();
   drawHistory(versions);
@@ -120,7 +159,7 @@ function show(root, script, versions) {
         { class: "card", "aria-label": "Editor" },
         editor.element,
         writable
-          ? h("div", { class: "toolbar" }, save)
+          ? h("div", { class: "toolbar" }, save, current.mode ? modeSwitch : null)
           : h(
               "p",
               { class: "readonly-note" },
@@ -138,5 +177,6 @@ function show(root, script, versions) {
     ),
     renderSecrets(current.id),
     writable ? renderDryRun(() => ({ ...current, source: editor.value() })) : null,
+    writable ? renderBacktest(() => ({ ...current, source: editor.value() })) : null,
   );
 }

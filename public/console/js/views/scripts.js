@@ -35,6 +35,7 @@ function grid(scripts) {
                     { class: "bar-meta" },
                     `v${s.current_version} · on error ${s.on_error}${s.enabled ? "" : " · disabled"}`,
                   ),
+                  s.mode === "shadow" ? h("span", { class: "tag" }, "shadow") : null,
                 ),
               ),
           ),

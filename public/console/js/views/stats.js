@@ -97,6 +97,13 @@ export function renderStats(root, route) {
                 { label: "blocked", values: scripts.map((s) => s.blocked) },
                 { label: "errors", values: scripts.map((s) => s.errors) },
               ]),
+              scripts.some((s) => s.shadow_runs)
+                ? barChart("Shadow scripts: runs, would block, would fail", labels, [
+                    { label: "shadow runs", values: scripts.map((s) => s.shadow_runs ?? 0) },
+                    { label: "would block", values: scripts.map((s) => s.would_block ?? 0) },
+                    { label: "would fail", values: scripts.map((s) => s.would_error ?? 0) },
+                  ])
+                : null,
               barChart("Duration per script (ms): p95, p50", labels, [
                 { label: "p95", values: scripts.map((s) => s.p95_ms ?? 0) },
                 { label: "p50", values: scripts.map((s) => s.p50_ms ?? 0) },
@@ -110,6 +117,7 @@ export function renderStats(root, route) {
                 "Blocked",
                 "Errors",
                 "Skipped",
+                "Would block",
                 "Block rate",
                 "Error rate",
                 "p50",
@@ -124,6 +132,7 @@ export function renderStats(root, route) {
                 s.blocked,
                 s.errors,
                 s.skipped,
+                s.would_block ?? "–",
                 pctOf(s.blocked, s.calls),
                 pctOf(s.errors, s.calls),
                 fmtMs(s.p50_ms),

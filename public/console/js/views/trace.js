@@ -2,7 +2,9 @@
 // GET /v1/traces/{id} (every span arrives with it: no request per span), plus an OTLP download.
 import { api } from "../api.js";
 import { badge, facts, fmtMs, fmtTime, h, jsonBlock, message } from "../dom.js";
+import { can } from "../scopes.js";
 import { inspectSpan } from "./inspector.js";
+import { renderReplay } from "./replay.js";
 import { renderWaterfall } from "./waterfall.js";
 
 /** Saves a Blob as a file through a temporary same-document object URL. */
@@ -66,6 +68,7 @@ function show(root, trace, status) {
       ),
       panel,
     ),
+    renderReplay(trace, can("scripts:write")),
     h(
       "details",
       { class: "card" },

@@ -83,7 +83,17 @@ export function renderWaterfall(trace, spans, onSelect) {
               h("span", { class: "bar-name" }, span.name),
               h("span", { class: "bar-meta" }, `${span.status} · ${fmtMs(span.duration_ms)}`),
             ),
-            shadow ? h("span", { class: "tag" }, "shadow") : null,
+            shadow
+              ? h(
+                  "span",
+                  { class: "tag" },
+                  span.attributes?.would_block
+                    ? "shadow · would block"
+                    : span.attributes?.would_error
+                      ? "shadow · would fail"
+                      : "shadow",
+                )
+              : null,
             track(span.started_at, span.duration_ms, t0, total, "script"),
             calls.map((call) =>
               h(
