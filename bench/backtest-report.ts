@@ -19,5 +19,7 @@ The floor is row 3's live trigger throughput on the same worker and pipeline.
 | ${int(b.traces)} | ${b.chunks} | ${fmt(b.seconds, 1)} | ${fmt(b.tracesPerSecond, 0)} | ${fmt(b.tracesPerSecond / liveCallsPerSecond, 2)} | ${fmt(b.chunkMs.p50, 0)} / ${fmt(b.chunkMs.p95, 0)} / ${fmt(b.chunkMs.max, 0)} | ${int(b.instructionsPerTrace)} | ${int(b.instructionsPerSecond)} | ≈ ${fmt(b.capSeconds, 1)} s | ${b.flips} | ${b.unreadable} |
 
 A chunk's wall time is an upper bound of its CPU time (it includes the page reads from the
-database); the last column is the chunk that spends the whole instruction cap, at this rate.`;
+database); the last column is the chunk that spends the whole instruction cap, at this rate. With
+the light example scripts almost all of that time is reads, JSON and engine set-up per trace, not
+VM instructions, so that extrapolation is a loose upper bound, not a CPU estimate.`;
 }
