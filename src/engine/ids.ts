@@ -1,17 +1,51 @@
 /**
  * OpenTelemetry ids: random lowercase hex from crypto.getRandomValues, never all zeros
- * (trace ids 16 bytes = 32 hex, span ids 8 bytes = 16 hex).
+ * (trace ids 16 bytes = 32 hex, span ids 8 bytes = 16 hex). A trace draws all its ids from ONE
+ * random buffer (`TraceIds`): one getRandomValues call per trace instead of one per id.
  */
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+function hexOf(buf: Uint8Array, start: number, end: number): string {
+  let out = "";
+  for (let i = start; i < end; i++) out += HEX[buf[i] as number];
+  return out;
+}
+
+const allZero = (buf: Uint8Array, start: number, end: number) => {
+  for (let i = start; i < end; i++) if (buf[i] !== 0) return false;
+  return true;
+};
+
+/** The ids of one trace: a trace id, then as many span ids as asked for, from one random draw. */
+export class TraceIds {
+  readonly traceId: string;
+  private readonly buf: Uint8Array;
+  private next = 16;
+
+  /** @param spans how many span ids will be drawn (more are drawn from a fresh buffer). */
+  constructor(spans: number) {
+    this.buf = new Uint8Array(16 + 8 * Math.max(0, spans));
+    crypto.getRandomValues(this.buf);
+    while (allZero(this.buf, 0, 16)) crypto.getRandomValues(this.buf.subarray(0, 16));
+    this.traceId = hexOf(this.buf, 0, 16);
+  }
+
+  /** The next span id. */
+  spanId(): string {
+    if (this.next + 8 > this.buf.length) return newSpanId();
+    const at = this.next;
+    this.next += 8;
+    while (allZero(this.buf, at, at + 8)) crypto.getRandomValues(this.buf.subarray(at, at + 8));
+    return hexOf(this.buf, at, at + 8);
+  }
+}
 
 function randomHex(bytes: number): string {
   const buf = new Uint8Array(bytes);
-  for (;;) {
-    crypto.getRandomValues(buf);
-    if (buf.some((b) => b !== 0)) break;
-  }
-  let out = "";
-  for (const b of buf) out += b.toString(16).padStart(2, "0");
-  return out;
+  do crypto.getRandomValues(buf);
+  while (allZero(buf, 0, bytes));
+  return hexOf(buf, 0, bytes);
 }
 
 /** A new trace id: 32 lowercase hex characters, not all zeros. */

@@ -8,7 +8,7 @@
  * Lua -> JSON reads plain tables, views and `json.array` tables, with a depth limit, a byte cap,
  * cycle detection, and errors for NaN/inf, functions and non-string, non-number keys.
  */
-import { type LuaState, lauxlib, lua } from "fengari";
+import { type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { setKey } from "./merge";
 import type { JsonObject, JsonValue } from "./types";
 
@@ -23,6 +23,32 @@ export class ConversionError extends Error {}
 const VIEW = "__view";
 /** Field set on the shared metatable of `json.array(...)` tables. */
 export const ARRAY_MARK = "__jsonarray";
+
+/** The view metatable's field names, encoded once (fengari encodes a JS string on every call). */
+const F = Object.fromEntries(
+  ["__index", "__newindex", "__len", "__pairs", "__metatable", "__name", VIEW, "__n"].map((k) => [
+    k,
+    to_luastring(k),
+  ]),
+) as Record<string, Uint8Array>;
+
+/**
+ * Lua strings of the object keys seen so far (contexts repeat their keys call after call), so a
+ * key is UTF-8 encoded once per isolate, not once per view. Bounded: short keys, up to MAX_KEYS.
+ */
+const keyCache = new Map<string, Uint8Array>();
+const MAX_KEYS = 4096;
+const MAX_CACHED_KEY = 64;
+
+function luaKey(key: string): Uint8Array | string {
+  if (key.length > MAX_CACHED_KEY) return key;
+  let k = keyCache.get(key);
+  if (k === undefined) {
+    k = to_luastring(key);
+    if (keyCache.size < MAX_KEYS) keyCache.set(key, k);
+  }
+  return k;
+}
 
 function readonlyError(L: LuaState): number {
   lua.lua_getmetatable(L, 1);
@@ -67,22 +93,22 @@ export function wrapTopAsView(
   lua.lua_createtable(L, 0, 0); // proxy
   lua.lua_createtable(L, 0, 8); // metatable
   lua.lua_pushvalue(L, backing);
-  lua.lua_setfield(L, -2, "__index");
+  lua.lua_setfield(L, -2, F.__index as Uint8Array);
   lua.lua_pushjsfunction(L, readonlyError);
-  lua.lua_setfield(L, -2, "__newindex");
+  lua.lua_setfield(L, -2, F.__newindex as Uint8Array);
   lua.lua_pushjsfunction(L, viewLen);
-  lua.lua_setfield(L, -2, "__len");
+  lua.lua_setfield(L, -2, F.__len as Uint8Array);
   lua.lua_pushjsfunction(L, viewPairs);
-  lua.lua_setfield(L, -2, "__pairs");
+  lua.lua_setfield(L, -2, F.__pairs as Uint8Array);
   lua.lua_pushboolean(L, false);
-  lua.lua_setfield(L, -2, "__metatable");
-  lua.lua_pushstring(L, name);
-  lua.lua_setfield(L, -2, "__name");
-  lua.lua_pushstring(L, kind);
-  lua.lua_setfield(L, -2, VIEW);
+  lua.lua_setfield(L, -2, F.__metatable as Uint8Array);
+  lua.lua_pushstring(L, luaKey(name));
+  lua.lua_setfield(L, -2, F.__name as Uint8Array);
+  lua.lua_pushstring(L, luaKey(kind));
+  lua.lua_setfield(L, -2, F[VIEW] as Uint8Array);
   if (n !== undefined) {
     lua.lua_pushinteger(L, n);
-    lua.lua_setfield(L, -2, "__n");
+    lua.lua_setfield(L, -2, F.__n as Uint8Array);
   }
   lua.lua_setmetatable(L, -2);
   lua.lua_insert(L, backing);
@@ -140,7 +166,7 @@ export function pushJsonView(
   for (const key of Object.keys(value)) {
     const v = (value as JsonObject)[key];
     if (v === null || v === undefined) continue;
-    lua.lua_pushstring(L, key);
+    lua.lua_pushstring(L, luaKey(key));
     pushJsonView(L, v, name, maxDepth, depth + 1);
     lua.lua_rawset(L, -3);
   }

@@ -170,6 +170,10 @@ export function capValue(value: JsonValue, maxBytes: number): JsonValue {
 
 /** JSON text of `value`, at most `maxBytes` (a truncation marker otherwise). */
 export function capJson(value: JsonValue, maxBytes: number): string {
-  const json = JSON.stringify(value);
+  return capJsonText(JSON.stringify(value), maxBytes);
+}
+
+/** JSON text already serialised, at most `maxBytes` (its truncation marker otherwise). */
+export function capJsonText(json: string, maxBytes: number): string {
   return utf8Bytes(json) <= maxBytes ? json : JSON.stringify(truncationMarker(json, maxBytes));
 }

@@ -8,9 +8,9 @@
  */
 import type { SpanRow, TraceRow } from "../db/schema";
 import type { HttpCallRecord } from "./http-call";
-import { newSpanId, newTraceId } from "./ids";
+import { TraceIds } from "./ids";
 import type { ScriptRecord } from "./pipeline";
-import { capJson, capValue, type Redactor } from "./redact";
+import { capJson, capJsonText, type Redactor } from "./redact";
 import { layerPrevOf } from "./stored-trace";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";
 
@@ -49,14 +49,17 @@ export function traceMessage(result: PipelineResult): string | null {
 /** Builds the trace row and its span rows. */
 export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow[] } {
   const { redactor, maxFieldBytes } = input;
-  const traceId = newTraceId();
-  const rootSpanId = newSpanId();
+  let calls = 0;
+  for (const record of input.records) calls += record.run?.calls.length ?? 0;
+  const ids = new TraceIds(1 + input.records.length + calls); // one random draw for the trace
+  const traceId = ids.traceId;
+  const rootSpanId = ids.spanId();
   const storedCtx = redactor.value(input.context);
   const spans: SpanRow[] = [];
   for (const record of input.records) {
-    const span = spanRow(record, traceId, rootSpanId, redactor, maxFieldBytes);
+    const span = spanRow(record, ids.spanId(), traceId, rootSpanId, redactor, maxFieldBytes);
     spans.push(span);
-    for (const call of record.run?.calls ?? []) spans.push(clientSpan(call, span, redactor));
+    for (const call of record.run?.calls ?? []) spans.push(clientSpan(call, ids.spanId(), span, redactor));
   }
   const endedAt = Math.max(input.startedAt, Date.now());
   const message = traceMessage(input.result);
@@ -83,6 +86,7 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
 
 function spanRow(
   record: ScriptRecord,
+  id: string,
   traceId: string,
   parentSpanId: string,
   redactor: Redactor,
@@ -94,23 +98,24 @@ function spanRow(
   // Budget shares keep the attributes JSON within maxFieldBytes (metadata is small). Stored
   // compact: no input (rebuilt from the trace), no script_version, on_error, instruction_budget or
   // instructions (columns), no empty logs.
-  const part = Math.max(256, maxFieldBytes - 512);
-  const attributes: Record<string, JsonValue> = {
-    output: capValue(run ? redactor.value(run.output) : null, Math.floor(part * 0.5)),
-  };
-  if (run && run.logs.length > 0)
-    attributes.logs = capValue(redactor.value(run.logs), Math.floor(part * 0.5));
-  if (run && run.logsDropped > 0) attributes.logs_dropped = run.logsDropped;
-  if (run?.outcome.kind === "error") attributes.error_line = run.outcome.line;
-  if (run?.calls.length) attributes.http_calls = run.calls.length;
-  if (spec.mode === "shadow") attributes.shadow = true;
+  // Each part is serialised once and the attributes JSON is put together from the parts.
+  const half = Math.floor(Math.max(256, maxFieldBytes - 512) * 0.5);
+  const parts = [`"output":${capJson(run ? redactor.value(run.output) : null, half)}`];
+  if (run && run.logs.length > 0) parts.push(`"logs":${capJson(redactor.value(run.logs), half)}`);
+  if (run && run.logsDropped > 0) parts.push(`"logs_dropped":${run.logsDropped}`);
+  if (run?.outcome.kind === "error") parts.push(`"error_line":${JSON.stringify(run.outcome.line)}`);
+  if (run?.calls.length) parts.push(`"http_calls":${run.calls.length}`);
+  if (spec.mode === "shadow") parts.push(`"shadow":true`);
   if (record.shadow) {
-    attributes.shadow_outcome = record.shadow.outcome;
-    attributes.would_block = record.shadow.outcome === "block";
-    attributes.would_error = record.shadow.outcome === "error";
+    const o = record.shadow.outcome;
+    parts.push(
+      `"shadow_outcome":${JSON.stringify(o)}`,
+      `"would_block":${o === "block"}`,
+      `"would_error":${o === "error"}`,
+    );
   }
   return {
-    id: newSpanId(),
+    id,
     traceId,
     parentSpanId,
     name: spec.name,
@@ -127,13 +132,13 @@ function spanRow(
     onError: spec.onError,
     instructionBudget: spec.instructionBudget,
     instructions: run ? run.instructions : 0,
-    attributes: capJson(attributes, maxFieldBytes),
+    attributes: capJsonText(`{${parts.join(",")}}`, maxFieldBytes),
     createdAt: startedAt,
   };
 }
 
 /** The CLIENT span of one http.fetch call, a child of its script's span. */
-function clientSpan(call: HttpCallRecord, parent: SpanRow, redactor: Redactor): SpanRow {
+function clientSpan(call: HttpCallRecord, id: string, parent: SpanRow, redactor: Redactor): SpanRow {
   const attributes: Record<string, JsonValue> = {
     "http.request.method": call.method,
     "url.full": redactor.text(call.url),
@@ -145,7 +150,7 @@ function clientSpan(call: HttpCallRecord, parent: SpanRow, redactor: Redactor): 
   if (call.redirects) attributes["http.request.resend_count"] = call.redirects;
   const startedAt = Math.floor(call.startedAt);
   return {
-    id: newSpanId(),
+    id,
     traceId: parent.traceId,
     parentSpanId: parent.id,
     name: `${call.method} ${call.host}`.trim(),
