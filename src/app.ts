@@ -21,6 +21,7 @@ import { registerScriptsApply } from "./routes/scripts-apply";
 import { registerScriptCheck } from "./routes/scripts-check";
 import { registerSecrets } from "./routes/secrets";
 import { registerStats } from "./routes/stats";
+import { registerStatsSeries } from "./routes/stats-series";
 import { registerTraces } from "./routes/traces";
 import { registerTriggers } from "./routes/triggers";
 import { registerUsers } from "./routes/users";
@@ -37,6 +38,7 @@ export function createApp(): App {
   registerHealth(app);
   registerTraces(app);
   registerStats(app);
+  registerStatsSeries(app);
   registerInternal(app);
   registerScriptsApply(app);
   registerScripts(app);

@@ -101,10 +101,17 @@ export interface RollupWindow {
   since: number;
   until: number;
   triggerEvent?: string;
+  /**
+   * Sums per step of this many ms (a multiple of a minute) from the floored `since`, for a series
+   * over time; absent: one sum over the whole window.
+   */
+  stepMs?: number;
 }
 
 /** Sums of one (trigger, script) over the window; script_id "" is the trigger's own row. */
 export interface RollupSums {
+  /** Start of the step these sums cover (the floored `since` when the read has no step). */
+  t: number;
   triggerEvent: string;
   scriptId: string;
   counts: Record<(typeof COUNTERS)[number], number>;
@@ -116,9 +123,21 @@ export interface RollupSums {
   httpHist: Buckets;
 }
 
+const flooredSince = (w: RollupWindow) => Math.floor(w.since / 60_000) * 60_000;
+
+/** The step a rollup minute falls in (integer division), or the window's start. */
+function stepOf(w: RollupWindow, alias = ""): SQL {
+  const since = flooredSince(w);
+  if (w.stepMs === undefined) return sql`${since}`;
+  // integers inlined (both computed here, never from input text): bound parameters may arrive as
+  // REAL, and then the division would not floor
+  const [from, step] = [String(Math.trunc(since)), String(Math.trunc(w.stepMs))];
+  return sql.raw(`((${alias ? `${alias}.` : ""}minute - ${from}) / ${step}) * ${step} + ${from}`);
+}
+
 function where(w: RollupWindow, alias = "") {
   const p = alias ? `${alias}.` : "";
-  const since = Math.floor(w.since / 60_000) * 60_000;
+  const since = flooredSince(w);
   return sql`${sql.raw(p)}minute >= ${since} and ${sql.raw(p)}minute < ${w.until}${
     w.triggerEvent !== undefined ? sql` and ${sql.raw(p)}trigger_event = ${w.triggerEvent}` : sql``
   }`;
@@ -126,18 +145,18 @@ function where(w: RollupWindow, alias = "") {
 
 /** The two read statements (exported for the tests' EXPLAIN QUERY PLAN). */
 export function rollupReadStatements(w: RollupWindow): { sums: SQL; buckets: SQL } {
-  const sums = sql`select trigger_event, script_id, ${sql.raw(COUNTERS.map((c) => `sum(${c}) as ${c}`).join(", "))},
+  const sums = sql`select ${stepOf(w)} as t, trigger_event, script_id, ${sql.raw(COUNTERS.map((c) => `sum(${c}) as ${c}`).join(", "))},
     max(duration_max) as duration_max, max(instructions_max) as instructions_max, max(http_max) as http_max
-    from pipeline_rollups where ${where(w)} group by trigger_event, script_id`;
+    from pipeline_rollups where ${where(w)} group by t, trigger_event, script_id`;
   const part = (col: string, kind: string) =>
-    sql`select r.trigger_event, r.script_id, ${kind} as kind, j.key as bucket, sum(j.value) as n
+    sql`select ${stepOf(w, "r")} as t, r.trigger_event, r.script_id, ${kind} as kind, j.key as bucket, sum(j.value) as n
       from pipeline_rollups r, json_each(r.${sql.raw(col)}) j where ${where(w, "r")}
-      group by r.trigger_event, r.script_id, j.key`;
+      group by t, r.trigger_event, r.script_id, j.key`;
   const buckets = sql`${part("duration_hist", "d")} union all ${part("instructions_hist", "i")} union all ${part("http_hist", "h")}`;
   return { sums, buckets };
 }
 
-/** Reads the rollup sums of a window: one entry per (trigger, script) that has any. */
+/** Reads the rollup sums of a window: one entry per (step, trigger, script) that has any. */
 export async function readRollups(db: Database, w: RollupWindow): Promise<RollupSums[]> {
   const q = rollupReadStatements(w);
   const [sums, buckets] = await db.batch([
@@ -148,7 +167,8 @@ export async function readRollups(db: Database, w: RollupWindow): Promise<Rollup
   for (const r of sums) {
     const counts = Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) as RollupSums["counts"];
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    byKey.set(`${r.trigger_event}\u0000${r.script_id}`, {
+    byKey.set(`${r.t}\u0000${r.trigger_event}\u0000${r.script_id}`, {
+      t: Number(r.t),
       triggerEvent: String(r.trigger_event),
       scriptId: String(r.script_id),
       counts,
@@ -161,7 +181,7 @@ export async function readRollups(db: Database, w: RollupWindow): Promise<Rollup
     });
   }
   for (const b of buckets) {
-    const entry = byKey.get(`${b.trigger_event}\u0000${b.script_id}`);
+    const entry = byKey.get(`${b.t}\u0000${b.trigger_event}\u0000${b.script_id}`);
     if (!entry) continue;
     const hist =
       b.kind === "d" ? entry.durationHist : b.kind === "i" ? entry.instructionsHist : entry.httpHist;

@@ -29,7 +29,7 @@ export const STATS_SOURCE = {
     "I/O time only: on Workers the clock does not advance during computation, so a duration is the time spent waiting on I/O (0 for a script that does none). instructions_* measure computation.",
 } as const;
 
-const StatsQuery = z.object({
+export const StatsQuery = z.object({
   since: instantParam("Inclusive start of the window (default: until − 24 h)").optional(),
   until: instantParam("Exclusive end of the window (default: now)").optional(),
   trigger_event: EventName.optional(),
@@ -105,19 +105,29 @@ const route = createRoute({
   },
 });
 
+/**
+ * The window of a stats read (default: the 24 hours before `until`, which defaults to now) and
+ * the whole minutes it covers.
+ * @throws ApiError VALIDATION_FAILED (field since) when since is not before until
+ */
+export function statsWindow(q: { since?: number; until?: number }) {
+  const until = q.until ?? Date.now();
+  const since = q.since ?? until - DAY_MS;
+  if (since >= until)
+    throw new ApiError("VALIDATION_FAILED", "since must be before until", { field: "since" });
+  const covered = {
+    since: Math.floor(since / MINUTE_MS) * MINUTE_MS,
+    until: Math.ceil(until / MINUTE_MS) * MINUTE_MS,
+  };
+  return { since, until, covered };
+}
+
 /** Registers `GET /v1/stats`. */
 export function registerStats(app: App): void {
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
-    const until = q.until ?? Date.now();
-    const since = q.since ?? until - DAY_MS;
-    if (since >= until)
-      throw new ApiError("VALIDATION_FAILED", "since must be before until", { field: "since" });
+    const { since, until, covered } = statsWindow(q);
     const sums = await readRollups(c.var.db, { since, until, triggerEvent: q.trigger_event });
-    const covered = {
-      since: Math.floor(since / MINUTE_MS) * MINUTE_MS,
-      until: Math.ceil(until / MINUTE_MS) * MINUTE_MS,
-    };
     return c.json(
       {
         window: { since, until },

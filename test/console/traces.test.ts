@@ -192,3 +192,27 @@ describe("one trace", () => {
     expect(spans).toHaveLength(6); // the root span and five script spans
   });
 });
+
+describe("stats over time", () => {
+  it("draws the trigger's calls, rates and per-script instructions p95 from the series", async () => {
+    const answers: string[] = [];
+    const onResponse = (r: { url(): string; status(): number }) => {
+      if (r.url().includes("/v1/stats")) answers.push(`${new URL(r.url()).pathname} ${r.status()}`);
+    };
+    page.on("response", onResponse);
+    await go(page, `/stats?trigger_event=${event}`);
+    const section = page.locator(`.stats-trigger[data-trigger="${event}"]`);
+    await section.waitFor();
+    for (const kind of ["calls", "rates", "instructions"]) {
+      await section.locator(`[data-series="${kind}"] figure[data-drawn="true"] canvas`).first().waitFor();
+    }
+    expect(await section.locator('[data-series="calls"] figcaption').textContent()).toMatch(
+      /^Calls, blocked, errors · per \d+ (min|h)$/,
+    );
+    // no script here called out or ran in shadow: those charts are left out, not drawn empty
+    expect(await section.locator('[data-series="http"]').count()).toBe(0);
+    expect(await section.locator('[data-series="would-block"]').count()).toBe(0);
+    expect(answers.sort()).toEqual(["/v1/stats 200", "/v1/stats/series 200"]);
+    page.off("response", onResponse);
+  });
+});

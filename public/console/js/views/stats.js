@@ -1,9 +1,11 @@
-// Stats: per trigger and per script, from GET /v1/stats (window and trigger in the URL). Each
-// chart has the same numbers in a table next to it, for reading and for screen readers.
+// Stats: per trigger and per script, from GET /v1/stats (window and trigger in the URL), with the
+// same window over time from GET /v1/stats/series. Each bar chart has the same numbers in a table
+// next to it, for reading and for screen readers.
 import { api } from "../api.js";
 import { field, fmtMs, h, message } from "../dom.js";
 import { navigate } from "../router.js";
 import { barChart } from "./charts.js";
+import { seriesCharts } from "./stats-series.js";
 
 const pctOf = (part, whole) => (whole ? `${((part / whole) * 100).toFixed(1)}%` : "–");
 
@@ -67,8 +69,12 @@ export function renderStats(root, route) {
   const status = h("div", { "aria-live": "polite" }, message("Loading stats…"));
   const body = h("div");
   root.append(h("h1", {}, "Stats"), form, status, body);
-  Promise.all([api("/v1/stats", { query: q }), api("/v1/scripts")]).then(
-    ([stats, { scripts: all }]) => {
+  Promise.all([
+    api("/v1/stats", { query: q }),
+    api("/v1/stats/series", { query: q }),
+    api("/v1/scripts"),
+  ]).then(
+    ([stats, series, { scripts: all }]) => {
       status.replaceChildren(
         message(
           `From per-minute rollups. Durations are I/O time only (on Workers the clock stands still during computation); instructions measure compute. Percentiles ±${(stats.source.percentile_relative_error * 100).toFixed(1)} %.`,
@@ -84,6 +90,7 @@ export function renderStats(root, route) {
             "section",
             { class: "card stats-trigger", dataset: { trigger: t.trigger_event } },
             h("h2", {}, t.trigger_event),
+            seriesCharts(series, t.trigger_event, names),
             h(
               "p",
               {},
