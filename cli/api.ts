@@ -24,6 +24,8 @@ export interface LiveScript {
   /** Optional: a server from before issue 10 does not answer them (then they are not compared). */
   allowed_hosts?: string[];
   timeout_ms?: number;
+  /** Optional: a server from before issue 13 does not answer it (then it is not compared). */
+  mode?: "enforce" | "shadow";
 }
 
 export interface ApplyBody {

@@ -34,6 +34,7 @@ export function specsFor(tree: ScriptTree, trigger: string): ScriptSpec[] {
       instructionBudget: s.instruction_budget,
       allowedHosts: s.allowed_hosts,
       timeoutMs: s.timeout_ms,
+      mode: s.mode,
       source: s.source,
     }));
 }

@@ -10,7 +10,7 @@ import type { DesiredScript, ScriptTree } from "./tree";
 
 /**
  * Settings compared field by field (the slot and the source are reported on their own). The
- * last two are compared only when the server's scripts carry them.
+ * last three are compared only when the server's scripts carry them.
  */
 const SETTINGS = [
   "name",
@@ -20,10 +20,11 @@ const SETTINGS = [
   "enabled",
   "allowed_hosts",
   "timeout_ms",
+  "mode",
 ] as const;
-const OPTIONAL = new Set<string>(["allowed_hosts", "timeout_ms"]);
+const OPTIONAL = new Set<string>(["allowed_hosts", "timeout_ms", "mode"]);
 /** Defaults the API applies; a create leaves a field at its default out of the body. */
-const DEFAULTS: Record<string, unknown> = { allowed_hosts: [], timeout_ms: 3_000 };
+const DEFAULTS: Record<string, unknown> = { allowed_hosts: [], timeout_ms: 3_000, mode: "enforce" };
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 type Setting = (typeof SETTINGS)[number];
 

@@ -31,6 +31,8 @@ const ManifestScript = z
     allowed_hosts: z.array(z.string().min(1)).default([]),
     /** Deadline of one run while it waits on I/O. */
     timeout_ms: z.number().int().min(1).max(30_000).default(3_000),
+    /** `shadow`: runs on live traffic and is traced, never changes the answer (issue 13). */
+    mode: z.enum(["enforce", "shadow"]).default("enforce"),
   })
   .strict();
 
@@ -108,6 +110,7 @@ function manifestEntry(s: LiveScript, file: string) {
     ...(s.secrets !== undefined ? { secrets: s.secrets } : {}),
     ...(s.allowed_hosts !== undefined ? { allowed_hosts: s.allowed_hosts } : {}),
     ...(s.timeout_ms !== undefined ? { timeout_ms: s.timeout_ms } : {}),
+    ...(s.mode !== undefined ? { mode: s.mode } : {}),
   };
 }
 

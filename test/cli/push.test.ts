@@ -183,6 +183,39 @@ describe("hookline against a worker", () => {
     expect((await hookline(["plan", tree], { url })).code).toBe(0);
   });
 
+  it("mode: a shadow script is created in shadow, pulled with it, and promoted by an edit that keeps the version", async () => {
+    const tree = threeScripts("cli_mode");
+    const manifest = JSON.parse(readFileSync(join(tree, "manifest.json"), "utf8"));
+    manifest.scripts[2].mode = "shadow";
+    writeFileSync(join(tree, "manifest.json"), JSON.stringify(manifest));
+    expect((await hookline(["push", tree], { url })).code).toBe(0);
+    const modes = async () =>
+      ((await api(url, "GET", "/v1/scripts?trigger_event=cli_mode")).body.scripts as any[]).map((s) => [
+        s.name,
+        s.mode,
+        s.current_version,
+      ]);
+    expect(await modes()).toEqual([
+      ["Script a", "enforce", 1],
+      ["Script b", "enforce", 1],
+      ["Script c", "shadow", 1],
+    ]);
+    expect((await hookline(["plan", tree], { url })).code).toBe(0);
+    const pulled = dir();
+    expect((await hookline(["pull", pulled], { url })).code).toBe(0);
+    const entries = JSON.parse(readFileSync(join(pulled, "manifest.json"), "utf8")).scripts.filter(
+      (e: { trigger_event: string }) => e.trigger_event === "cli_mode",
+    );
+    expect(entries.map((e: { mode: string }) => e.mode)).toEqual(["enforce", "enforce", "shadow"]);
+    manifest.scripts[2].mode = "enforce";
+    writeFileSync(join(tree, "manifest.json"), JSON.stringify(manifest));
+    const plan = await hookline(["plan", tree], { url });
+    expect(plan.code).toBe(2);
+    expect(plan.out).toMatch(/~ update {3}Script c \(scr_\w+ v1\): mode\n {6}mode: "shadow" → "enforce"\n/);
+    expect((await hookline(["push", tree], { url })).code).toBe(0);
+    expect((await modes())[2]).toEqual(["Script c", "enforce", 1]);
+  });
+
   it("pull writes secret names, never values; plan warns of a listed secret that is not set", async () => {
     const tree = threeScripts("cli_secrets");
     expect((await hookline(["push", tree], { url })).code).toBe(0);
