@@ -89,6 +89,22 @@ describe("hookline test and run (offline)", () => {
     expect(fetches).toBe(0);
   });
 
+  it("a shadow script in the manifest runs but never changes a case's decision", async () => {
+    const tree = tempDir(EXAMPLES);
+    dirs.push(tree);
+    const manifestFile = join(tree, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+    manifest.scripts.find((s: { name: string }) => s.name === "Geo Blocker").mode = "shadow";
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const res = await offline(["test", tree]);
+    expect(res.code).toBe(1);
+    // blocked-country.json expects Geo Blocker to block a KP sign-in: in shadow it only would have.
+    expect(res.out.trimEnd().split("\n")[0]).toMatch(
+      /^FAIL {2}before_signin\/tests\/blocked-country\.json: decision: expected block, got allow/,
+    );
+    expect(fetches).toBe(0);
+  });
+
   it("stubs http.fetch per case for a script that fetches, through the real egress policy", async () => {
     const tree = tempDir(FETCHING);
     dirs.push(tree);
