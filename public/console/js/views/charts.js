@@ -82,7 +82,13 @@ export function lineChart(title, times, series) {
     axes: [{ stroke: ink }, { stroke: ink, grid: { stroke: grid } }],
     series: [
       {},
-      ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2 })),
+      // points drawn too: a step with a value between quiet (null) steps is a dot, not nothing
+      ...series.map((s, i) => ({
+        label: s.label,
+        stroke: PALETTE[i % PALETTE.length],
+        width: 2,
+        points: { show: true, size: 5, fill: PALETTE[i % PALETTE.length] },
+      })),
     ],
   });
   draw(box, opts, [times, ...series.map((s) => s.values)]);
