@@ -4,6 +4,7 @@
  * in `disable` leave the pipeline, and disabled saved scripts never run.
  */
 import type { ScriptWithSource } from "../db/scripts-repo";
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from "../engine/driver";
 import type { ScriptSpec } from "../engine/types";
 import { ApiError } from "../errors";
 import { assertCompiles } from "../routes/script-fields";
@@ -11,12 +12,20 @@ import type { DraftScriptInput } from "../schemas/triggers";
 import { toSpec } from "./run-trigger";
 
 /**
- * Draft scripts as engine specs (version null: the compile cache keys them by source).
+ * Draft scripts as engine specs (version null: the compile cache keys them by source). A draft
+ * with the id of one of `standIns` (saved scripts) keeps its allowed_hosts / timeout_ms unless it
+ * gives its own; any other draft without them has no network and the default deadline.
  * @throws ApiError SCRIPT_COMPILE_ERROR (422) naming `<field>.<i>.source`
  */
-export function draftSpecs(drafts: DraftScriptInput[], field = "scripts"): ScriptSpec[] {
+export function draftSpecs(
+  drafts: DraftScriptInput[],
+  field = "scripts",
+  standIns: readonly ScriptWithSource[] = [],
+): ScriptSpec[] {
+  const byId = new Map(standIns.map((s) => [s.id, s]));
   return drafts.map((d, i) => {
     assertCompiles(d.source, `${field}.${i}.source`);
+    const saved = d.id ? byId.get(d.id) : undefined;
     return {
       id: d.id ?? `draft_${i}`,
       name: d.name,
@@ -27,8 +36,8 @@ export function draftSpecs(drafts: DraftScriptInput[], field = "scripts"): Scrip
       instructionBudget: d.instruction_budget,
       mode: d.mode,
       source: d.source,
-      allowedHosts: d.allowed_hosts,
-      timeoutMs: d.timeout_ms,
+      allowedHosts: d.allowed_hosts ?? saved?.allowedHosts ?? [],
+      timeoutMs: d.timeout_ms ?? saved?.timeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
     };
   });
 }

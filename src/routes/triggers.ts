@@ -141,7 +141,12 @@ export function registerTriggers(app: App): void {
     const { event } = c.req.valid("param");
     const body = c.req.valid("json");
     const saved = body.only_drafts ? [] : await repo.listScripts(c.var.db, event);
-    const drafts = draftSpecs(body.scripts);
+    // A draft standing in for a saved script (by id) keeps its network settings unless it gives its own.
+    const standIns = await repo.getScriptsByIds(
+      c.var.db,
+      body.scripts.flatMap((d) => (d.id ? [d.id] : [])),
+    );
+    const drafts = draftSpecs(body.scripts, "scripts", standIns);
     // Saved scripts, and drafts standing in for a saved script (by id), run with its secrets.
     const specs = await specsWithSecrets(
       c.var.db,

@@ -1,13 +1,7 @@
 /** Request and response schemas of the trigger endpoints and the dry run. */
 import { z } from "@hono/zod-openapi";
 import { EventName, ScriptId } from "./common";
-import {
-  AllowedHosts,
-  DEFAULT_SCRIPT_TIMEOUT_MS,
-  MAX_SOURCE_BYTES,
-  ScriptModeSchema,
-  ScriptTimeout,
-} from "./scripts";
+import { AllowedHosts, MAX_SOURCE_BYTES, ScriptModeSchema, ScriptTimeout } from "./scripts";
 
 export const MAX_CONTEXT_BYTES = 64 * 1024;
 
@@ -45,8 +39,10 @@ export const DraftScript = z
     source: z.string().min(1).max(MAX_SOURCE_BYTES),
     on_error: z.enum(["continue", "block"]).default("continue"),
     instruction_budget: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
-    allowed_hosts: AllowedHosts.default([]),
-    timeout_ms: ScriptTimeout.default(DEFAULT_SCRIPT_TIMEOUT_MS),
+    /** Absent: the saved script's (a draft with its id), else [] — no network. */
+    allowed_hosts: AllowedHosts.optional(),
+    /** Absent: the saved script's (a draft with its id), else 3000. */
+    timeout_ms: ScriptTimeout.optional(),
     mode: ScriptModeSchema.default("enforce"),
   })
   .strict()

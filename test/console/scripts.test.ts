@@ -115,6 +115,31 @@ describe("scripts", () => {
   });
 });
 
+describe("a script that fetches", () => {
+  it("shows its allowed hosts, and its dry run can turn HTTP off", async () => {
+    const ev = unique("ui_fetch");
+    const { id } = await createScript({
+      name: "Fetcher",
+      trigger_event: ev,
+      layer_index: 0,
+      parallel_index: 0,
+      allowed_hosts: ["127.0.0.1"],
+      timeout_ms: 800,
+      source:
+        'local ok, e = pcall(http.fetch, "http://127.0.0.1:9/x", { timeout_ms = 300 })\nif not ok then return { block = true, reason = e } end\nreturn {}',
+    });
+    await go(page, `/scripts/${id}`);
+    await expect
+      .poll(() => page.locator(".version-info").textContent())
+      .toContain("may fetch 127.0.0.1 (timeout 800 ms)");
+    await page.getByLabel("HTTP off (every http.fetch fails at once)").check();
+    await page.getByRole("button", { name: "Dry run the draft" }).click();
+    await expect
+      .poll(() => page.locator(".dry-out p").first().textContent())
+      .toContain("by Fetcher: http.fetch: HTTP is off for this run");
+  });
+});
+
 describe("secrets by name", () => {
   const VALUE = "ui-secret-value-7f3a9c";
 

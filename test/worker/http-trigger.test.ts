@@ -273,6 +273,33 @@ describe("dry run", () => {
     expect(client.attributes["error.type"]).toBe("http_off");
   });
 
+  it("a draft standing in for a saved script keeps its allowed_hosts and timeout_ms unless it gives its own", async () => {
+    const ev = unique("ev");
+    const saved = await createScript(ev, "return {}", { allowed_hosts: LOCAL, timeout_ms: 150 });
+    const standIn = (fields: Record<string, unknown>) =>
+      admin("POST", `/v1/triggers/${ev}/dry-run`, {
+        context: {},
+        only_drafts: true,
+        scripts: [{ id: saved.id, name: "Draft", layer_index: 0, parallel_index: 0, source: src, ...fields }],
+      });
+    expect((await standIn({})).body.data).toEqual({ ok: true, r: 200 });
+    expect((await standIn({ allowed_hosts: [] })).body.data).toEqual({
+      ok: false,
+      r: "http.fetch: refused: IP address literal 127.0.0.1 not allowed",
+    });
+    // the saved 150 ms deadline applies to a draft that does not set its own
+    const hang = (await standIn({ source: `http.fetch("${BASE}/hang", { timeout_ms = 10000 }) return {}` }))
+      .body;
+    expect(hang.errors[0].message).toContain("the script's timeout_ms (150)");
+    // a new draft (no id) has no network
+    const fresh = await admin("POST", `/v1/triggers/${ev}/dry-run`, {
+      context: {},
+      only_drafts: true,
+      scripts: [{ name: "New", layer_index: 0, parallel_index: 0, source: src }],
+    });
+    expect(fresh.body.data.ok).toBe(false);
+  });
+
   it("runs saved scripts with their stored allowed_hosts", async () => {
     const ev = unique("ev");
     await createScript(ev, src, { allowed_hosts: LOCAL });

@@ -1,5 +1,6 @@
 // Dry run of the draft in the editor: the trigger's saved scripts with this draft in its slot
-// (POST /v1/triggers/{event}/dry-run, nothing stored), shown as a waterfall with the inspector.
+// (POST /v1/triggers/{event}/dry-run, nothing stored; the draft keeps the saved script's
+// allowed_hosts / timeout_ms; "HTTP off" sends http: "off"), shown as a waterfall with the inspector.
 import { api } from "../api.js";
 import { badge, field, h, message } from "../dom.js";
 import { inspectSpan } from "./inspector.js";
@@ -12,12 +13,13 @@ export function renderDryRun(draft) {
     '{\n  "user": { "id": "u_1", "email": "ada@example.com" },\n  "request": { "ip": "203.0.113.7", "country": "GB" }\n}';
   const out = h("div", { class: "dry-out", "aria-live": "polite" });
   const run = h("button", { type: "button", on: { click: onRun } }, "Dry run the draft");
+  const httpOff = h("input", { type: "checkbox", name: "http_off" });
   return h(
     "section",
     { class: "card dry-run", "aria-label": "Dry run" },
     h("h2", {}, "Dry run"),
     field("Context (JSON)", context),
-    h("div", { class: "toolbar" }, run),
+    h("div", { class: "toolbar" }, run, field("HTTP off (every http.fetch fails at once)", httpOff)),
     out,
   );
 
@@ -34,6 +36,7 @@ export function renderDryRun(draft) {
     try {
       const body = {
         context: ctx,
+        ...(httpOff.checked ? { http: "off" } : {}),
         scripts: [
           {
             id: s.id,

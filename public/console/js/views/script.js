@@ -47,7 +47,10 @@ function show(root, script, versions) {
   let current = script;
 
   const describe = () => {
-    versionInfo.textContent = `${current.trigger_event} · layer ${current.layer_index} · slot ${current.parallel_index} · version ${current.current_version} · on error ${current.on_error}${current.mode ? ` · ${current.mode} mode` : ""}${current.enabled ? "" : " · disabled"}`;
+    const hosts = current.allowed_hosts?.length
+      ? ` · may fetch ${current.allowed_hosts.join(", ")} (timeout ${current.timeout_ms} ms)`
+      : "";
+    versionInfo.textContent = `${current.trigger_event} · layer ${current.layer_index} · slot ${current.parallel_index} · version ${current.current_version} · on error ${current.on_error}${current.mode ? ` · ${current.mode} mode` : ""}${hosts}${current.enabled ? "" : " · disabled"}`;
   };
   const drawHistory = (list) =>
     history.replaceChildren(
