@@ -1,9 +1,10 @@
 /**
  * The backtest loop: reads recorded traces of one event (newest first, through src/db), re-runs
  * each recorded context through the given pipeline, and adds the result to the running tally.
- * One call is one chunk: it stops after `chunkSize` traces or BACKTEST_CHUNK_INSTRUCTIONS VM
+ * One call is one chunk: it stops after `chunkSize` traces, BACKTEST_CHUNK_INSTRUCTIONS VM
  * instructions (Workers bill CPU, and workerd's clock does not move while a script runs, so the
- * cap is counted, not timed) and hands back a cursor. Nothing is written.
+ * cap is counted, not timed) or, with `http: "live"`, BACKTEST_CHUNK_LIVE_CALLS outbound calls
+ * (each is a subrequest of this one request), and hands back a cursor. Nothing is written.
  */
 
 import type { BacktestCursor } from "../backtest/cursor";
@@ -21,6 +22,8 @@ import { runScripts } from "./run-trigger";
 
 /** VM instructions one chunk may spend across all its re-runs (one trace always runs). */
 export const BACKTEST_CHUNK_INSTRUCTIONS = 20_000_000;
+/** Outbound calls one `live` chunk may make (Workers cap subrequests per request; the DB reads are some too). */
+export const BACKTEST_CHUNK_LIVE_CALLS = 500;
 const PAGE = 200;
 
 export interface BacktestSelection {
@@ -32,11 +35,13 @@ export interface BacktestSelection {
   chunkSize: number;
   http: HttpMode;
   allowWrites: boolean;
+  /** Live outbound calls per chunk (default BACKTEST_CHUNK_LIVE_CALLS; tests set it low). */
+  maxLiveCalls?: number;
 }
 
 export interface ChunkResult {
   tally: TallyState;
-  chunk: { traces: number; instructions: number };
+  chunk: { traces: number; instructions: number; http_calls: number };
   /** Null when the selection is exhausted or `limit` traces were read. */
   next: Omit<BacktestCursor, "fp" | "v"> | null;
 }
@@ -93,8 +98,11 @@ export async function backtestChunk(
   let read = from?.read ?? 0;
   let traces = 0;
   let instructions = 0;
+  let httpCalls = 0;
   let exhausted = false;
-  const full = () => traces >= sel.chunkSize || instructions >= BACKTEST_CHUNK_INSTRUCTIONS;
+  const maxLive = sel.http === "live" ? (sel.maxLiveCalls ?? BACKTEST_CHUNK_LIVE_CALLS) : Infinity;
+  const full = () =>
+    traces >= sel.chunkSize || instructions >= BACKTEST_CHUNK_INSTRUCTIONS || httpCalls >= maxLive;
   while (read < sel.limit && !full()) {
     const limit = Math.min(PAGE, sel.limit - read, sel.chunkSize - traces);
     const page = await listTraces(
@@ -110,7 +118,9 @@ export async function backtestChunk(
       traces++;
       pos = { startedAt: row.startedAt, id: row.id };
       const ports = rerunPorts(sel.http, sel.allowWrites, calls.get(row.id) ?? []);
-      instructions += await rerun(config, sel.event, row, scripts, modes, tally, ports);
+      const cost = await rerun(config, sel.event, row, scripts, modes, tally, ports);
+      instructions += cost.instructions;
+      httpCalls += cost.httpCalls;
       if (full()) break;
     }
     if (!page.next && i === page.rows.length) {
@@ -121,12 +131,12 @@ export async function backtestChunk(
   const done = exhausted || read >= sel.limit || pos === undefined;
   return {
     tally,
-    chunk: { traces, instructions },
+    chunk: { traces, instructions, http_calls: httpCalls },
     next: done || !pos ? null : { pos, read, tally },
   };
 }
 
-/** Re-runs one recorded trace into the tally; returns the instructions it used. */
+/** Re-runs one recorded trace into the tally; returns the instructions and outbound calls it used. */
 async function rerun(
   config: Config,
   event: string,
@@ -135,11 +145,12 @@ async function rerun(
   modes: Map<string, string>,
   tally: TallyState,
   ports: EnginePorts,
-): Promise<number> {
+): Promise<{ instructions: number; httpCalls: number }> {
+  const none = { instructions: 0, httpCalls: 0 };
   const context = replayableContext(row);
   if (!context) {
     addUnreadable(tally, row.startedAt);
-    return 0;
+    return none;
   }
   let run: RunOutput;
   try {
@@ -148,9 +159,13 @@ async function rerun(
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     addUnreadable(tally, row.startedAt);
-    return 0;
+    return none;
   }
   const spans = outcomes(run.spans, modes);
   addRun(tally, row, run.result.decision, spans);
-  return spans.reduce((a, s) => a + s.instructions, 0);
+  return {
+    instructions: spans.reduce((a, s) => a + s.instructions, 0),
+    // one CLIENT span per call the engine attempted (a refused one too: counted on the safe side)
+    httpCalls: run.spans.filter((s) => s.kind === "CLIENT").length,
+  };
 }

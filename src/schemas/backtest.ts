@@ -101,7 +101,11 @@ export const BacktestResult = z
         instructions: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
       }),
     ),
-    chunk: z.object({ traces: z.number().int(), instructions: z.number().int() }),
+    chunk: z.object({
+      traces: z.number().int(),
+      instructions: z.number().int(),
+      http_calls: z.number().int().openapi({ description: "http.fetch calls attempted in this chunk" }),
+    }),
     done: z.boolean(),
     next_cursor: z.string().nullable(),
   })

@@ -120,6 +120,35 @@ describe("backtestChunk reads the recorded calls from the database", () => {
   });
 });
 
+describe("a live chunk ends at its outbound-call cap", () => {
+  it("stops after the trace that reaches the cap and hands back a cursor; recorded chunks do not count", async () => {
+    const event = unique("bthcap");
+    for (let i = 0; i < 3; i++) {
+      const out = await run([net(FETCHER)]);
+      await insertTraceRecords(testDb(), [
+        { trace: { ...out.trace, triggerEvent: event }, spans: out.spans },
+      ]);
+    }
+    const config = loadConfig(env);
+    if (!config.ok) throw new Error(config.message);
+    const chunk = (http: HttpMode) =>
+      backtestChunk(
+        config.config,
+        testDb(),
+        { event, limit: 10, chunkSize: 10, http, allowWrites: false, maxLiveCalls: 3 },
+        [net(FETCHER)],
+        null,
+      );
+    // two calls per trace: 2 < 3 after the first trace, 4 >= 3 after the second
+    const live = await chunk("live");
+    expect(live.chunk).toMatchObject({ traces: 2, http_calls: 4 });
+    expect(live.next).not.toBeNull();
+    const recorded = await chunk("recorded");
+    expect(recorded.chunk).toMatchObject({ traces: 3, http_calls: 6 });
+    expect(recorded.next).toBeNull();
+  });
+});
+
 describe("through the API: a saved script that fetches, recorded by real trigger calls", () => {
   it("backtest and replay with http recorded keep the decisions; off flips them", async () => {
     const event = unique("bth");
