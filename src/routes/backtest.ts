@@ -51,8 +51,8 @@ export function registerBacktest(app: App): void {
     const body = c.req.valid("json");
     if (body.since !== undefined && body.until !== undefined && body.since >= body.until)
       throw new ApiError("VALIDATION_FAILED", "since must be before until", { field: "since" });
-    const drafts = draftSpecs(body.scripts);
     const saved = await repo.listScripts(c.var.db, event);
+    const drafts = draftSpecs(body.scripts, "scripts", saved);
     checkDisable(saved, body.disable);
     // Saved scripts, and drafts standing in for one (by id), run with its secrets (as the dry run).
     const scripts = await specsWithSecrets(

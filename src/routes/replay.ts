@@ -62,7 +62,6 @@ export function registerReplay(app: App): void {
   app.openapi(replay, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const drafts = draftSpecs(body.scripts);
     const { trace, spans } = await traceOr404(c.var.db, id, "id");
     const context = replayableContext(trace);
     if (!context)
@@ -70,6 +69,7 @@ export function registerReplay(app: App): void {
         field: "id",
       });
     const saved = await repo.listScripts(c.var.db, trace.triggerEvent);
+    const drafts = draftSpecs(body.scripts, "scripts", saved);
     checkDisable(saved, body.disable);
     const scripts = await specsWithSecrets(
       c.var.db,

@@ -300,6 +300,24 @@ describe("dry run", () => {
     expect(fresh.body.data.ok).toBe(false);
   });
 
+  it("replay: a draft standing in for a saved script keeps its allowed_hosts too", async () => {
+    const ev = unique("ev");
+    const saved = await createScript(ev, src, { allowed_hosts: LOCAL });
+    const { body: fired } = await fireTrigger(ev, { user: { id: "u" } });
+    expect(fired.data).toEqual({ ok: true, r: 200 });
+    await eventuallyValue(
+      () => getTraceWithSpans(testDb(), fired.trace_id),
+      (t) => t !== null,
+    );
+    const draft = { id: saved.id, name: "Draft", layer_index: 0, parallel_index: 0, source: src };
+    const res = await admin("POST", `/v1/traces/${fired.trace_id}/replay`, {
+      scripts: [draft],
+      http: "live",
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.replayed.data).toEqual({ ok: true, r: 200 });
+  });
+
   it("runs saved scripts with their stored allowed_hosts", async () => {
     const ev = unique("ev");
     await createScript(ev, src, { allowed_hosts: LOCAL });
