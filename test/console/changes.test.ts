@@ -68,6 +68,17 @@ describe("changing scripts safely", () => {
     expect(await page.locator(".summary").textContent()).toContain("decision allow");
   });
 
+  it("charts the shadow script's would-block over time on the stats page", async () => {
+    await go(page, `/stats?trigger_event=${event}`);
+    const chart = page.locator(`.stats-trigger[data-trigger="${event}"] [data-series="would-block"]`);
+    await chart.locator('figure[data-drawn="true"] canvas').first().waitFor();
+    // one line, the shadow script's (the enforced ones never "would" anything)
+    expect(await chart.locator(".u-legend .u-series").allTextContents()).toEqual([
+      expect.stringContaining("Time"),
+      expect.stringContaining("Watcher"),
+    ]);
+  });
+
   it("backtests a draft on the recorded calls and lists the flips", async () => {
     await editScript(gate);
     await page.getByLabel("Lua source").fill(BLOCK_KP);
