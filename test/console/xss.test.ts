@@ -91,7 +91,10 @@ describe("hostile values render as text", () => {
 
     await go(page, `/stats?trigger_event=${event}`);
     await page.locator("figure[data-drawn]").first().waitFor();
-    expect(await page.getByRole("rowheader", { name: NAME }).count()).toBe(1);
+    // the per-script table's row, and the over-time charts' legend (uPlot sets textContent)
+    expect(await page.locator(".table-wrap").getByRole("rowheader", { name: NAME }).count()).toBe(1);
+    await page.locator('[data-series="instructions"] figure[data-drawn="true"]').waitFor();
+    expect(await page.locator('[data-series="instructions"] .u-legend').textContent()).toContain(NAME);
     expect(await injected(page)).toEqual(clean);
 
     expect(guard.dialogs).toEqual([]);
