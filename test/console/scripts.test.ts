@@ -63,7 +63,10 @@ describe("scripts", () => {
   it("marks the line of a syntax error as you type, and refuses to save it", async () => {
     await go(page, "/scripts");
     // within this file's trigger: other files' triggers (same stack) may hold a "Country gate" too
-    await page.locator(`[data-trigger="${event}"]`).getByRole("link", { name: /Country gate/ }).click();
+    await page
+      .locator(`[data-trigger="${event}"]`)
+      .getByRole("link", { name: /Country gate/ })
+      .click();
     const editor = page.getByLabel("Lua source");
     await editor.fill(BROKEN);
     const compile = page.locator(".compile");
