@@ -3,13 +3,17 @@
  * over the saved pipeline of an event — a draft with the id of a saved script replaces it, ids
  * in `disable` leave the pipeline, and disabled saved scripts never run.
  */
-import type { ScriptWithSource } from "../db/scripts-repo";
+import type { Database } from "../db/client";
+import { listScripts, type ScriptWithSource } from "../db/scripts-repo";
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from "../engine/driver";
 import type { ScriptSpec } from "../engine/types";
+import type { Config } from "../env";
 import { ApiError } from "../errors";
+import type { Logger } from "../lib/log";
 import { assertCompiles } from "../routes/script-fields";
 import type { DraftScriptInput } from "../schemas/triggers";
 import { toSpec } from "./run-trigger";
+import { specsWithSecrets } from "./script-secrets";
 
 /**
  * Draft scripts as engine specs (version null: the compile cache keys them by source). A draft
@@ -59,4 +63,21 @@ export function checkDisable(saved: ScriptWithSource[], disable: string[]): void
     if (!known.has(id))
       throw new ApiError("VALIDATION_FAILED", `No script ${id} in this trigger`, { field: `disable.${i}` });
   });
+}
+
+/**
+ * The saved pipeline of `event` with `scripts` (drafts) laid over it and `disable` left out, as
+ * engine specs with their secrets (saved scripts, and drafts standing in for one by id): what a
+ * backtest or a replay runs.
+ * @throws ApiError SCRIPT_COMPILE_ERROR for a draft, VALIDATION_FAILED for an unknown disable id
+ */
+export async function draftPipeline(
+  vars: { db: Database; config: Config; logger: Logger },
+  event: string,
+  body: { scripts: DraftScriptInput[]; disable: string[] },
+): Promise<ScriptSpec[]> {
+  const saved = await listScripts(vars.db, event);
+  const drafts = draftSpecs(body.scripts, "scripts", saved);
+  checkDisable(saved, body.disable);
+  return specsWithSecrets(vars.db, vars.config, pipelineWith(saved, drafts, body.disable), vars.logger);
 }

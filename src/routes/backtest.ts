@@ -7,15 +7,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { decodeBacktestCursor, encodeBacktestCursor } from "../backtest/cursor";
 import { presentTally } from "../backtest/tally";
-import * as repo from "../db/scripts-repo";
 import type { ScriptSpec } from "../engine/types";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/hash";
 import { scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { backtestChunk } from "../pipeline/backtest";
-import { checkDisable, draftSpecs, pipelineWith } from "../pipeline/drafts";
-import { specsWithSecrets } from "../pipeline/script-secrets";
+import { draftPipeline } from "../pipeline/drafts";
 import { BacktestBody, BacktestResult } from "../schemas/backtest";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { EventParam } from "../schemas/triggers";
@@ -51,16 +49,7 @@ export function registerBacktest(app: App): void {
     const body = c.req.valid("json");
     if (body.since !== undefined && body.until !== undefined && body.since >= body.until)
       throw new ApiError("VALIDATION_FAILED", "since must be before until", { field: "since" });
-    const saved = await repo.listScripts(c.var.db, event);
-    const drafts = draftSpecs(body.scripts, "scripts", saved);
-    checkDisable(saved, body.disable);
-    // Saved scripts, and drafts standing in for one (by id), run with its secrets (as the dry run).
-    const scripts = await specsWithSecrets(
-      c.var.db,
-      c.var.config,
-      pipelineWith(saved, drafts, body.disable),
-      c.var.logger,
-    );
+    const scripts = await draftPipeline(c.var, event, body);
     const fp = await fingerprint(body, scripts);
     let from = null;
     if (body.cursor !== undefined) {

@@ -9,16 +9,15 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { byLayer, diffSpans, firstDivergence } from "../backtest/span-diff";
-import * as repo from "../db/scripts-repo";
 import { getTraceWithSpans } from "../db/trace-queries";
 import { ApiError } from "../errors";
 import { scoped } from "../middleware/auth";
 import { jsonObjectBody } from "../middleware/json-body";
 import { replayableContext } from "../pipeline/backtest";
 import { recordedCalls, rerunPorts } from "../pipeline/backtest-http";
-import { checkDisable, draftSpecs, pipelineWith } from "../pipeline/drafts";
+import { draftPipeline } from "../pipeline/drafts";
 import { runScripts } from "../pipeline/run-trigger";
-import { scrubSecretValues, specsWithSecrets } from "../pipeline/script-secrets";
+import { scrubSecretValues } from "../pipeline/script-secrets";
 import { ReplayBody, ReplayResult, TraceDiffParams, TraceDiffResult } from "../schemas/backtest";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { TraceIdParams } from "../schemas/traces";
@@ -68,15 +67,7 @@ export function registerReplay(app: App): void {
       throw new ApiError("CONFLICT", "The recorded context was truncated at storage and cannot be replayed", {
         field: "id",
       });
-    const saved = await repo.listScripts(c.var.db, trace.triggerEvent);
-    const drafts = draftSpecs(body.scripts, "scripts", saved);
-    checkDisable(saved, body.disable);
-    const scripts = await specsWithSecrets(
-      c.var.db,
-      c.var.config,
-      pipelineWith(saved, drafts, body.disable),
-      c.var.logger,
-    );
+    const scripts = await draftPipeline(c.var, trace.triggerEvent, body);
     const call = { event: trace.triggerEvent, context, userId: trace.userId, requestIp: trace.requestIp };
     const ports = rerunPorts(body.http, body.allow_writes, recordedCalls(spans));
     const run = await runScripts(c.var.config, call, scripts, [], ports);

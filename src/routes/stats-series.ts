@@ -13,7 +13,7 @@ import { errorResponses, jsonResponse } from "../schemas/common";
 import { MINUTE_MS } from "../stats/rollup";
 import { buildSeries, defaultStep, MAX_SERIES_POINTS } from "../stats/series";
 import type { App } from "../types";
-import { STATS_SOURCE, StatsQuery, statsWindow } from "./stats";
+import { STATS_SOURCE, StatsQuery, StatsWindowFields, statsWindow } from "./stats";
 
 const SeriesQuery = StatsQuery.extend({
   step_ms: z
@@ -53,17 +53,8 @@ const SeriesPointSchema = z.object({
 
 const SeriesSchema = z
   .object({
-    window: z.object({ since: z.number().int(), until: z.number().int() }),
+    ...StatsWindowFields,
     step_ms: z.number().int(),
-    source: z.object({
-      kind: z.literal("rollups"),
-      resolution_ms: z.number().int(),
-      retention_days: z.number().int(),
-      covered: z.object({ since: z.number().int(), until: z.number().int() }),
-      percentiles: z.string(),
-      percentile_relative_error: z.number(),
-      durations: z.string(),
-    }),
     series: z.array(
       z.object({
         trigger_event: z.string(),

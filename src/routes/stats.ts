@@ -61,20 +61,25 @@ const outcomeFields = {
   errors: z.number().int(),
 };
 
+/** The window and where the numbers come from (STATS_SOURCE plus the minutes covered). */
+export const StatsWindowFields = {
+  window: z.object({ since: z.number().int(), until: z.number().int() }),
+  source: z.object({
+    kind: z.literal("rollups"),
+    resolution_ms: z.number().int(),
+    retention_days: z.number().int(),
+    covered: z.object({ since: z.number().int(), until: z.number().int() }).openapi({
+      description: "The whole minutes the figures cover (the window widened to minute bounds)",
+    }),
+    percentiles: z.string(),
+    percentile_relative_error: z.number(),
+    durations: z.string(),
+  }),
+};
+
 const StatsSchema = z
   .object({
-    window: z.object({ since: z.number().int(), until: z.number().int() }),
-    source: z.object({
-      kind: z.literal("rollups"),
-      resolution_ms: z.number().int(),
-      retention_days: z.number().int(),
-      covered: z.object({ since: z.number().int(), until: z.number().int() }).openapi({
-        description: "The whole minutes the figures cover (the window widened to minute bounds)",
-      }),
-      percentiles: z.string(),
-      percentile_relative_error: z.number(),
-      durations: z.string(),
-    }),
+    ...StatsWindowFields,
     triggers: z.array(z.object({ ...outcomeFields, ...durationFields })),
     scripts: z.array(
       z.object({

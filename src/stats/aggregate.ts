@@ -7,7 +7,8 @@ import type { RollupSums } from "../db/rollups";
 import { type Buckets, percentiles } from "./histogram";
 import { TRIGGER_ROW } from "./rollup";
 
-const round = (v: number | null, digits: number) =>
+/** `v` rounded to `digits` decimals (null stays null). */
+export const round = (v: number | null, digits: number) =>
   v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits;
 
 function summary(buckets: Buckets, max: number | null, prefix: string, unit: string, digits: number) {

@@ -5,6 +5,7 @@
  * step's buckets, within the same error bound as `GET /v1/stats`.
  */
 import type { RollupSums } from "../db/rollups";
+import { round } from "./aggregate";
 import { percentiles } from "./histogram";
 import { MINUTE_MS, TRIGGER_ROW } from "./rollup";
 
@@ -33,10 +34,8 @@ export function stepStarts(w: SeriesWindow): number[] {
   return starts;
 }
 
-const p95 = (buckets: RollupSums["durationHist"], max: number | null, digits: number) => {
-  const [v] = percentiles(buckets, [95], max);
-  return v === null || v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits;
-};
+const p95 = (buckets: RollupSums["durationHist"], max: number | null, digits: number) =>
+  round(percentiles(buckets, [95], max)[0] ?? null, digits);
 
 function point(t: number, s: RollupSums | undefined) {
   const c = s?.counts;

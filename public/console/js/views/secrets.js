@@ -3,7 +3,7 @@
 // cleared as soon as it is sent) and a delete that asks first. Without secrets:write the list is
 // shown read-only and the page says why.
 import { api } from "../api.js";
-import { askToConfirm, fmtTime, h, message } from "../dom.js";
+import { askToConfirm, field, fmtTime, h, message } from "../dom.js";
 import { can, needs } from "../scopes.js";
 
 const NAME_PATTERN = "^[A-Z][A-Z0-9_]{0,63}$";
@@ -28,8 +28,8 @@ export function renderSecrets(scriptId) {
   const form = h(
     "form",
     { class: "secret-form", "aria-label": "Set a secret", on: { submit: onSet } },
-    h("label", { class: "field" }, h("span", { class: "label" }, "Name"), name),
-    h("label", { class: "field" }, h("span", { class: "label" }, "Value (write-only)"), value),
+    field("Name", name),
+    field("Value (write-only)", value),
     h("div", { class: "toolbar" }, h("button", { type: "submit", class: "primary" }, "Set secret")),
   );
 
