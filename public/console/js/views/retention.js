@@ -1,23 +1,13 @@
 // Retention: the setting, the cutoff and how many traces are due (GET /v1/retention), and a
-// "Clean up now" button that asks first (a modal <dialog>) and then shows what the cleanup
+// "Clean up now" button that asks first (askToConfirm: a modal <dialog>) and then shows what the cleanup
 // endpoint answered (POST /internal/cleanup-traces).
 import { api } from "../api.js";
-import { fmtTime, h, message } from "../dom.js";
+import { askToConfirm, fmtTime, h, message } from "../dom.js";
 
 export function renderRetention(root) {
   const facts = h("div", { "aria-live": "polite" }, message("Loading…"));
   const result = h("div", { class: "cleanup-result", "aria-live": "polite" });
   const open = h("button", { type: "button", class: "danger", disabled: true }, "Clean up now");
-  const question = h("p");
-  const confirm = h("button", { type: "button", class: "danger", value: "confirm" }, "Delete them");
-  const cancel = h("button", { type: "button", value: "cancel" }, "Cancel");
-  const dialog = h(
-    "dialog",
-    { "aria-labelledby": "cleanup-title" },
-    h("h2", { id: "cleanup-title" }, "Clean up old traces?"),
-    question,
-    h("div", { class: "toolbar" }, confirm, cancel),
-  );
   let status = null;
 
   async function load() {
@@ -42,14 +32,13 @@ export function renderRetention(root) {
     }
   }
 
-  open.addEventListener("click", () => {
-    question.textContent = `This deletes the ${status.due_traces} traces (and their spans) that started before ${fmtTime(status.cutoff)}. It cannot be undone.`;
-    dialog.showModal();
-    cancel.focus();
-  });
-  cancel.addEventListener("click", () => dialog.close());
-  confirm.addEventListener("click", async () => {
-    dialog.close();
+  open.addEventListener("click", async () => {
+    const sure = await askToConfirm(
+      "Clean up old traces?",
+      `This deletes the ${status.due_traces} traces (and their spans) that started before ${fmtTime(status.cutoff)}. It cannot be undone.`,
+      "Delete them",
+    );
+    if (!sure) return;
     open.disabled = true;
     result.replaceChildren(message("Cleaning up…"));
     try {
@@ -68,7 +57,6 @@ export function renderRetention(root) {
   root.append(
     h("h1", {}, "Retention"),
     h("section", { class: "card" }, facts, h("div", { class: "toolbar" }, open), result),
-    dialog,
   );
   load();
 }
