@@ -1,11 +1,15 @@
 /**
  * Engine benchmark (Node, in-process): the warm example pipeline (compiled once, reused) vs
- * compiling every script on every call. Row 4 of `npm run bench` calls `runEngineBench`; it also
- * runs alone: npx tsx bench/engine.ts [runs]
+ * compiling every script on every call. The pipeline runs as under `npm start`: IP Reputation's
+ * `http.fetch` is allowed and answered by the demo reputation API, here in memory (`demoPorts`:
+ * no socket, so the row measures the engine, not the network). One more row runs it with HTTP
+ * off (the fetch fails at once and the script falls back to its static list).
+ * Row 4 of `npm run bench` calls `runEngineBench`; it also runs alone: npx tsx bench/engine.ts [runs]
  */
 import { fileURLToPath } from "node:url";
-import type { ScriptSpec } from "../src/engine";
-import { ScriptEngine } from "../src/engine";
+import type { EnginePorts, RunInput, ScriptSpec } from "../src/engine";
+import { ScriptEngine, systemClock } from "../src/engine";
+import { reputationOf } from "../tools/http-test-server/demo-reputation";
 import { type ManifestEntry, readExamples, readSampleContexts } from "../tools/seed";
 import { percentile } from "./stats";
 
@@ -32,8 +36,35 @@ export function exampleSpecs(entries: (ManifestEntry & { source: string })[]): S
     parallelIndex: m.parallel_index,
     onError: m.on_error ?? "continue",
     instructionBudget: 1_000_000,
+    allowedHosts: m.allowed_hosts ?? [],
+    timeoutMs: m.timeout_ms ?? 3000,
     source: m.source,
   }));
+}
+
+const encoder = new TextEncoder();
+
+/** The demo reputation API answered in memory (what `npm start` serves on 127.0.0.1). */
+export const demoPorts: EnginePorts = {
+  clock: systemClock,
+  http: {
+    send: async (req) => {
+      const ip = new URL(req.url).searchParams.get("ip") ?? "";
+      const body = encoder.encode(JSON.stringify(reputationOf(ip)));
+      return { status: 200, headers: { "content-type": "application/json" }, body };
+    },
+  },
+};
+
+/** A run of the example pipeline as `npm start` makes it (the demo host allowed over http). */
+export function exampleRun(context: unknown, scripts: ScriptSpec[], ports = demoPorts): RunInput {
+  return {
+    triggerEvent: "before_signin",
+    context: context as RunInput["context"],
+    scripts,
+    ports,
+    insecureHttpHosts: ["127.0.0.1"],
+  };
 }
 
 const exampleScripts = () => exampleSpecs(readExamples());
@@ -55,23 +86,24 @@ export async function runEngineBench(runs = 500): Promise<EngineResult> {
   const warm = new ScriptEngine();
   const rows: EngineRow[] = [];
   for (const [name, ctx] of Object.entries(readSampleContexts())) {
-    rows.push(
-      await measure(`warm pipeline (${name})`, runs, () =>
-        warm.run({ triggerEvent: "before_signin", context: ctx as never, scripts }),
-      ),
-    );
+    rows.push(await measure(`warm pipeline (${name})`, runs, () => warm.run(exampleRun(ctx, scripts))));
     const percall = new ScriptEngine({ cacheSize: 9 });
     rows.push(
       await measure(`compile per call (${name})`, runs, (i) => {
         // a fresh version number per call defeats the cache: every script compiles every time
         const fresh = scripts.map((s) => ({ ...s, version: 1_000_000 + i }));
-        return percall.run({ triggerEvent: "before_signin", context: ctx as never, scripts: fresh });
+        return percall.run(exampleRun(ctx, fresh));
       }),
     );
     rows.push(
       await measure(`new state + compile per call (${name})`, runs, () => {
-        return new ScriptEngine().run({ triggerEvent: "before_signin", context: ctx as never, scripts });
+        return new ScriptEngine().run(exampleRun(ctx, scripts));
       }),
+    );
+    rows.push(
+      await measure(`warm pipeline, HTTP off (${name})`, runs, () =>
+        warm.run({ ...exampleRun(ctx, scripts), ports: undefined }),
+      ),
     );
   }
   const one = scripts[3] as ScriptSpec;

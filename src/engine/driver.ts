@@ -9,6 +9,7 @@ import type { LuaState } from "fengari";
 import type { EgressPolicy } from "./egress";
 import { type HttpCallRecord, newRecord, precheck, sendFetch, type TriggerHttp } from "./http-call";
 import { pushFetchResponse, raiseText, readFetchArgs } from "./lua-http";
+import { SETTLED } from "./ports";
 import type { Deliver, EnvParts, LuaRun, LuaRuntime, StepResult } from "./runtime";
 import type { EngineOptions, ScriptSpec } from "./types";
 
@@ -40,7 +41,7 @@ export class ScriptDriver {
   async drive(spec: ScriptSpec, ref: number, env: EnvParts, trigger: TriggerRun): Promise<DrivenRun> {
     const { clock } = trigger.http;
     const calls: HttpCallRecord[] = [];
-    const abort = new AbortController();
+    const aborts = { abort: null as AbortController | null }; // made by the run's first fetch (most runs make none)
     const policy: EgressPolicy = {
       allowedHosts: spec.allowedHosts ?? [],
       insecureHosts: trigger.http.insecureHosts,
@@ -49,7 +50,8 @@ export class ScriptDriver {
     const io = {
       fetch: (L: LuaState) => {
         count++;
-        return this.startFetch(L, count, calls, policy, trigger, abort.signal);
+        aborts.abort ??= new AbortController();
+        return this.startFetch(L, count, calls, policy, trigger, aborts.abort.signal);
       },
     };
     const run = this.runtime.start(
@@ -78,7 +80,7 @@ export class ScriptDriver {
           last.error = why;
           last.durationMs = Math.max(0, clock.now() - last.startedAt);
         }
-        abort.abort();
+        aborts.abort?.abort();
         return {
           run,
           step: { status: "error", instructions: run.instructions(), line: null, message: why },
@@ -103,7 +105,7 @@ export class ScriptDriver {
     try {
       return await Promise.race([pending, timer]);
     } finally {
-      stop.abort();
+      stop.abort(SETTLED);
     }
   }
 

@@ -9,7 +9,7 @@ import { CompileCache, cacheKey } from "./compile-cache";
 import { readReturn } from "./contract";
 import { ScriptDriver, type TriggerRun } from "./driver";
 import { HTTP_DEFAULTS, TriggerHttp } from "./http-call";
-import { ConversionError, pushJsonView } from "./json-lua";
+import { ConversionError, pushJsonView } from "./json-view";
 import { contractLimits, readReturnLimits } from "./limits";
 import { executePipeline } from "./pipeline";
 import { offlinePorts } from "./ports";

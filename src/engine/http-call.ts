@@ -6,7 +6,7 @@
  */
 import { checkUrl, displayUrl, type EgressPolicy } from "./egress";
 import type { Clock, HttpMethod, HttpPort, OutboundResponse } from "./ports";
-import { PortError } from "./ports";
+import { PortError, SETTLED } from "./ports";
 
 /** Limits of outbound HTTP (documented in docs/scripts.md). */
 export interface HttpLimits {
@@ -218,7 +218,7 @@ export async function sendFetch(
     }
   } finally {
     signal.removeEventListener("abort", stop);
-    controller.abort();
+    controller.abort(SETTLED);
   }
 }
 

@@ -1,177 +1,14 @@
 /**
- * JSON <-> Lua conversion, exact and bounded (the table is in docs/scripts.md).
- *
- * JSON -> Lua builds *read-only views*: each object/array is an empty proxy table whose
- * protected metatable points at a hidden backing table (`__index`), refuses writes
- * (`__newindex`), reports the JSON length (`__len`) and iterates the backing without exposing
- * it (`__pairs`). Views are built once and shared by every script that sees them.
- * Lua -> JSON reads plain tables, views and `json.array` tables, with a depth limit, a byte cap,
- * cycle detection, and errors for NaN/inf, functions and non-string, non-number keys.
+ * Lua -> JSON, exact and bounded (the table is in docs/scripts.md; JSON -> Lua views are in
+ * json-view.ts). Reads plain tables, views and `json.array` tables, with a depth limit, a byte
+ * cap, cycle detection, and errors for NaN/inf, functions and non-string, non-number keys.
  */
-import { type LuaState, lauxlib, lua, to_luastring } from "fengari";
+import { type LuaState, lua } from "fengari";
+import { ARRAY_MARK, ConversionError, VIEW, VIEW_LENGTH } from "./json-view";
 import { setKey } from "./merge";
 import type { JsonObject, JsonValue } from "./types";
 
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
 const decoder = new TextDecoder();
-
-/** Thrown when a value cannot be converted; `message` names the path, e.g. `data.items[2]`. */
-export class ConversionError extends Error {}
-
-/** Metatable fields that mark a view: `__view` = "object" | "array" | "library", `__n` length. */
-const VIEW = "__view";
-/** Field set on the shared metatable of `json.array(...)` tables. */
-export const ARRAY_MARK = "__jsonarray";
-
-/** The view metatable's field names, encoded once (fengari encodes a JS string on every call). */
-const F = Object.fromEntries(
-  ["__index", "__newindex", "__len", "__pairs", "__metatable", "__name", VIEW, "__n"].map((k) => [
-    k,
-    to_luastring(k),
-  ]),
-) as Record<string, Uint8Array>;
-
-/**
- * Lua strings of the object keys seen so far (contexts repeat their keys call after call), so a
- * key is UTF-8 encoded once per isolate, not once per view. Bounded: short keys, up to MAX_KEYS.
- */
-const keyCache = new Map<string, Uint8Array>();
-const MAX_KEYS = 4096;
-const MAX_CACHED_KEY = 64;
-
-function luaKey(key: string): Uint8Array | string {
-  if (key.length > MAX_CACHED_KEY) return key;
-  let k = keyCache.get(key);
-  if (k === undefined) {
-    k = to_luastring(key);
-    if (keyCache.size < MAX_KEYS) keyCache.set(key, k);
-  }
-  return k;
-}
-
-function readonlyError(L: LuaState): number {
-  lua.lua_getmetatable(L, 1);
-  lua.lua_getfield(L, -1, "__name");
-  const name = lua.lua_tojsstring(L, -1) ?? "table";
-  return lauxlib.luaL_error(L, `attempt to modify read-only ${name}`);
-}
-
-function viewLen(L: LuaState): number {
-  lua.lua_getmetatable(L, 1);
-  lua.lua_getfield(L, -1, "__n");
-  if (lua.lua_type(L, -1) === lua.LUA_TNIL) lua.lua_pushinteger(L, 0);
-  return 1;
-}
-
-function viewNext(L: LuaState): number {
-  lua.lua_settop(L, 2);
-  lua.lua_getmetatable(L, 1);
-  lua.lua_getfield(L, -1, "__index");
-  lua.lua_pushvalue(L, 2);
-  return lua.lua_next(L, -2) ? 2 : 0;
-}
-
-function viewPairs(L: LuaState): number {
-  lua.lua_pushjsfunction(L, viewNext);
-  lua.lua_pushvalue(L, 1);
-  lua.lua_pushnil(L);
-  return 3;
-}
-
-/**
- * Turns the table on top of the stack into the hidden backing of a new read-only view and
- * leaves the view (proxy) in its place.
- */
-export function wrapTopAsView(
-  L: LuaState,
-  kind: "object" | "array" | "library",
-  name: string,
-  n?: number,
-): void {
-  const backing = lua.lua_gettop(L);
-  lua.lua_createtable(L, 0, 0); // proxy
-  lua.lua_createtable(L, 0, 8); // metatable
-  lua.lua_pushvalue(L, backing);
-  lua.lua_setfield(L, -2, F.__index as Uint8Array);
-  lua.lua_pushjsfunction(L, readonlyError);
-  lua.lua_setfield(L, -2, F.__newindex as Uint8Array);
-  lua.lua_pushjsfunction(L, viewLen);
-  lua.lua_setfield(L, -2, F.__len as Uint8Array);
-  lua.lua_pushjsfunction(L, viewPairs);
-  lua.lua_setfield(L, -2, F.__pairs as Uint8Array);
-  lua.lua_pushboolean(L, false);
-  lua.lua_setfield(L, -2, F.__metatable as Uint8Array);
-  lua.lua_pushstring(L, luaKey(name));
-  lua.lua_setfield(L, -2, F.__name as Uint8Array);
-  lua.lua_pushstring(L, luaKey(kind));
-  lua.lua_setfield(L, -2, F[VIEW] as Uint8Array);
-  if (n !== undefined) {
-    lua.lua_pushinteger(L, n);
-    lua.lua_setfield(L, -2, F.__n as Uint8Array);
-  }
-  lua.lua_setmetatable(L, -2);
-  lua.lua_insert(L, backing);
-  lua.lua_settop(L, backing); // drop the backing from the stack (the view keeps it)
-}
-
-/** Pushes a JSON number: a whole number within int32 becomes a Lua integer, else a float. */
-export function pushNumber(L: LuaState, n: number): void {
-  if (!Number.isFinite(n)) throw new ConversionError(`${n} is not representable in Lua from JSON`);
-  if (Number.isInteger(n) && n >= INT_MIN && n <= INT_MAX && !Object.is(n, -0)) lua.lua_pushinteger(L, n);
-  else lua.lua_pushnumber(L, n);
-}
-
-/**
- * Pushes a JSON value as Lua: primitives as themselves (null as nil), containers as read-only
- * views named `name` (shown in the write error, e.g. "attempt to modify read-only ctx").
- * @throws ConversionError past `maxDepth` or on a non-finite number.
- */
-export function pushJsonView(
-  L: LuaState,
-  value: JsonValue | undefined,
-  name: string,
-  maxDepth: number,
-  depth = 0,
-): void {
-  if (value === null || value === undefined) {
-    lua.lua_pushnil(L);
-    return;
-  }
-  switch (typeof value) {
-    case "string":
-      lua.lua_pushstring(L, value);
-      return;
-    case "number":
-      pushNumber(L, value);
-      return;
-    case "boolean":
-      lua.lua_pushboolean(L, value);
-      return;
-  }
-  if (depth >= maxDepth) throw new ConversionError(`${name}: nesting deeper than ${maxDepth}`);
-  lua.lua_checkstack(L, 6);
-  if (Array.isArray(value)) {
-    lua.lua_createtable(L, value.length, 0);
-    for (let i = 0; i < value.length; i++) {
-      if (value[i] === null || value[i] === undefined) continue;
-      pushJsonView(L, value[i], name, maxDepth, depth + 1);
-      lua.lua_rawseti(L, -2, i + 1);
-    }
-    wrapTopAsView(L, "array", name, value.length);
-    return;
-  }
-  if (typeof value !== "object") throw new ConversionError(`${name}: unsupported ${typeof value}`);
-  lua.lua_createtable(L, 0, 0);
-  for (const key of Object.keys(value)) {
-    const v = (value as JsonObject)[key];
-    if (v === null || v === undefined) continue;
-    lua.lua_pushstring(L, luaKey(key));
-    pushJsonView(L, v, name, maxDepth, depth + 1);
-    lua.lua_rawset(L, -3);
-  }
-  wrapTopAsView(L, "object", name);
-}
 
 /** Limits for one Lua -> JSON conversion. */
 export interface ToJsonLimits {
@@ -251,7 +88,7 @@ export class LuaToJson {
       kind = lua.lua_tojsstring(L, -1);
       if (kind === "library") throw new ConversionError(`${where}: cannot convert a library table to JSON`);
       if (kind !== null) {
-        lua.lua_getfield(L, mt, "__n");
+        lua.lua_getfield(L, mt, VIEW_LENGTH);
         n = lua.lua_type(L, -1) === lua.LUA_TNUMBER ? lua.lua_tointeger(L, -1) : -1;
         lua.lua_getfield(L, mt, "__index");
         idx = lua.lua_gettop(L);

@@ -5,7 +5,8 @@
  */
 import { type LuaState, lua } from "fengari";
 import { type FetchRequest, type FetchResponse, FORBIDDEN_HEADERS, type HttpLimits } from "./http-call";
-import { LuaToJson, pushJsonView } from "./json-lua";
+import { LuaToJson } from "./json-lua";
+import { pushJsonView } from "./json-view";
 import { HTTP_METHODS, type HttpMethod } from "./ports";
 
 const encoder = new TextEncoder();

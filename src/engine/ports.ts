@@ -62,6 +62,13 @@ export interface HttpPort {
   send(request: OutboundRequest, options: SendOptions): Promise<OutboundResponse>;
 }
 
+/**
+ * The abort reason the engine gives when a call or wait it started is over (answered, or given
+ * up): the signal then only stops timers and leftover work. Given a reason, `abort` does not
+ * build a DOMException (with its stack) on every call.
+ */
+export const SETTLED = "settled";
+
 export interface Clock {
   /** Milliseconds since the Unix epoch (fractions allowed). */
   now(): number;

@@ -33,17 +33,57 @@ const normalize = (key: string) => key.toLowerCase().replaceAll("-", "_");
 /** Shortest secret value scrubbed from free text (shorter ones would redact ordinary words). */
 export const MIN_SCRUBBED_SECRET = 4;
 
+/** `key=value`, `key: value`, `"key":"value"`. Linear: a key starts at a word boundary. */
+const TEXT_PATTERN =
+  /(?<![\w-])([\w-]+)("?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|(?:(?:bearer|basic)\s+)?[^\s,;&"}]+)/gi;
+
+const MAX_MEMO_KEYS = 4096;
+
+/**
+ * Which keys are secret, for one list of fragments; shared by every Redactor made with that list
+ * (one per trigger call), so each key's answer is worked out once per isolate.
+ */
+class SecretKeys {
+  private static readonly byList = new Map<string, SecretKeys>();
+  private readonly answers = new Map<string, boolean>();
+
+  private constructor(readonly fragments: string[]) {}
+
+  static of(extra: string[]): SecretKeys {
+    const fragments = [...new Set([...DEFAULT_REDACT_KEYS, ...extra].map(normalize).filter(Boolean))];
+    const id = fragments.join("\u0000");
+    let keys = SecretKeys.byList.get(id);
+    if (keys === undefined) {
+      keys = new SecretKeys(fragments);
+      if (SecretKeys.byList.size < 64) SecretKeys.byList.set(id, keys);
+    }
+    return keys;
+  }
+
+  isSecret(key: string): boolean {
+    let answer = this.answers.get(key);
+    if (answer === undefined) {
+      const k = normalize(key);
+      answer = this.fragments.some((f) => k.includes(f));
+      if (this.answers.size < MAX_MEMO_KEYS) this.answers.set(key, answer);
+    }
+    return answer;
+  }
+
+  /** False when no `key=value` pair in `text` can have a secret key (no fragment occurs at all). */
+  mayName(text: string): boolean {
+    const t = normalize(text);
+    return this.fragments.some((f) => t.includes(f));
+  }
+}
+
 /** Redacts keys (and key=value text) built from the default fragments plus `extra`. */
 export class Redactor {
-  private readonly fragments: string[];
-  private readonly textPattern: RegExp;
+  private readonly keys: SecretKeys;
   private readonly secretValues: string[] = [];
 
   constructor(extra: string[] = []) {
-    this.fragments = [...new Set([...DEFAULT_REDACT_KEYS, ...extra].map(normalize).filter(Boolean))];
-    // Linear: a key starts at a word boundary, so each word is scanned once.
-    this.textPattern =
-      /(?<![\w-])([\w-]+)("?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|(?:(?:bearer|basic)\s+)?[^\s,;&"}]+)/gi;
+    this.keys = SecretKeys.of(extra);
   }
 
   /** Remembers the string values under secret keys of `value` (at any depth) to scrub from text. */
@@ -91,8 +131,39 @@ export class Redactor {
 
   /** True when a key names a secret. */
   isSecret(key: string): boolean {
-    const k = normalize(key);
-    return this.fragments.some((f) => k.includes(f));
+    return this.keys.isSecret(key);
+  }
+
+  /**
+   * The stored JSON text of `value`: `JSON.stringify(this.value(value))`, without the copy when
+   * nothing in it is redacted (the common case). `clean` remembers objects already found clean
+   * (values shared between a trace's spans, layers and result are checked once).
+   */
+  json(value: JsonValue, clean?: WeakSet<object>): string {
+    return JSON.stringify(this.isClean(value, clean) ? value : this.value(value));
+  }
+
+  /** True when `value(v)` would equal `v`: no secret key, no learnt value, no `key=value` to redact. */
+  private isClean(v: JsonValue, clean?: WeakSet<object>): boolean {
+    if (typeof v === "string") return this.textIsClean(v);
+    if (v === null || typeof v !== "object") return true;
+    if (clean?.has(v)) return true;
+    if (Array.isArray(v)) {
+      for (const item of v) if (!this.isClean(item, clean)) return false;
+    } else {
+      for (const key of Object.keys(v)) {
+        if (this.isSecret(key) || !this.textIsClean(key, false)) return false;
+        if (!this.isClean(v[key] as JsonValue, clean)) return false;
+      }
+    }
+    clean?.add(v);
+    return true;
+  }
+
+  /** True when `text(s)` (or, for a key, the value scrub alone) leaves `s` as it is. */
+  private textIsClean(s: string, asText = true): boolean {
+    for (const secret of this.secretValues) if (s.includes(secret)) return false;
+    return !asText || !this.keys.mayName(s);
   }
 
   /** A deep copy of `value` with secret keys' values replaced and text redacted. */
@@ -110,9 +181,10 @@ export class Redactor {
 
   /** `token=abc`, `password: "x"`, `"api_key":"k"` -> the value becomes [REDACTED]. */
   text(text: string): string {
+    if (this.textIsClean(text)) return text;
     // Known values first: a secret that itself contains `key=` text is still removed whole.
     const s = this.scrubSecretValues(text);
-    const re = new RegExp(this.textPattern); // own lastIndex
+    const re = new RegExp(TEXT_PATTERN); // own lastIndex
     let out = "";
     let last = 0;
     for (let m = re.exec(s); m !== null; m = re.exec(s)) {

@@ -2,7 +2,7 @@
  * The sandbox: one long-lived lua_State per engine holding the *master* library tables, and
  * what each script run sees instead of them.
  *
- * Scripts never see a master table. They see read-only views (see json-lua.ts) of `string`,
+ * Scripts never see a master table. They see read-only views (see json-view.ts) of `string`,
  * `table`, `math`, `utf8`, `os` (time/date/clock only), `json` (array marker) and `http` (fetch, see runtime.ts), `log`/`print` (captured on the span), plus a fresh
  * `_ENV` per run whose protected metatable falls back to the shared base functions. Removed:
  * load, loadstring, dofile, loadfile, require, collectgarbage, rawset, io,
@@ -11,7 +11,7 @@
  * metatable, every view's and the env's) carry `__metatable`, so getmetatable cannot reach them.
  */
 import { type LuaJsFunction, type LuaState, lauxlib, lua, lualib } from "fengari";
-import { ARRAY_MARK, wrapTopAsView } from "./json-lua";
+import { ARRAY_MARK, wrapTopAsView } from "./json-view";
 
 /** Base functions a script may call (from Lua's base library). */
 const BASE_FUNCTIONS = [

@@ -10,7 +10,7 @@ import type { SpanRow, TraceRow } from "../db/schema";
 import type { HttpCallRecord } from "./http-call";
 import { TraceIds } from "./ids";
 import type { ScriptRecord } from "./pipeline";
-import { capJson, capJsonText, type Redactor } from "./redact";
+import { capJsonText, type Redactor } from "./redact";
 import { layerPrevOf } from "./stored-trace";
 import type { JsonObject, JsonValue, PipelineResult } from "./types";
 
@@ -54,10 +54,10 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
   const ids = new TraceIds(1 + input.records.length + calls); // one random draw for the trace
   const traceId = ids.traceId;
   const rootSpanId = ids.spanId();
-  const storedCtx = redactor.value(input.context);
+  const store = new StoredJson(redactor);
   const spans: SpanRow[] = [];
   for (const record of input.records) {
-    const span = spanRow(record, ids.spanId(), traceId, rootSpanId, redactor, maxFieldBytes);
+    const span = spanRow(record, ids.spanId(), traceId, rootSpanId, store, maxFieldBytes);
     spans.push(span);
     for (const call of record.run?.calls ?? []) spans.push(clientSpan(call, ids.spanId(), span, redactor));
   }
@@ -76,12 +76,26 @@ export function buildTrace(input: TraceInput): { trace: TraceRow; spans: SpanRow
     instructions: input.records.reduce((n, r) => n + (r.run ? r.run.instructions : 0), 0),
     userId: input.userId,
     requestIp: input.requestIp,
-    contextSnapshot: capJson(storedCtx, maxFieldBytes),
-    layerPrev: capJson(redactor.value(layerPrevOf(input.records)), maxFieldBytes),
-    resultData: capJson(redactor.value(input.result.data), maxFieldBytes),
+    contextSnapshot: store.json(input.context, maxFieldBytes),
+    layerPrev: store.json(layerPrevOf(input.records), maxFieldBytes),
+    resultData: store.json(input.result.data, maxFieldBytes),
     createdAt: input.startedAt,
   };
   return { trace, spans };
+}
+
+/**
+ * The redacted, capped JSON text of what a trace stores. Values shared by several fields (a
+ * script's output is in the next layers' prev and in the result) are checked for secrets once.
+ */
+class StoredJson {
+  private readonly clean = new WeakSet<object>();
+
+  constructor(readonly redactor: Redactor) {}
+
+  json(value: JsonValue, maxBytes: number): string {
+    return capJsonText(this.redactor.json(value, this.clean), maxBytes);
+  }
 }
 
 function spanRow(
@@ -89,9 +103,10 @@ function spanRow(
   id: string,
   traceId: string,
   parentSpanId: string,
-  redactor: Redactor,
+  store: StoredJson,
   maxFieldBytes: number,
 ): SpanRow {
+  const { redactor } = store;
   const { spec, run } = record;
   const startedAt = run ? run.startedAt : (record.skippedAt ?? Date.now());
   const durationMs = run ? run.durationMs : 0;
@@ -100,8 +115,8 @@ function spanRow(
   // instructions (columns), no empty logs.
   // Each part is serialised once and the attributes JSON is put together from the parts.
   const half = Math.floor(Math.max(256, maxFieldBytes - 512) * 0.5);
-  const parts = [`"output":${capJson(run ? redactor.value(run.output) : null, half)}`];
-  if (run && run.logs.length > 0) parts.push(`"logs":${capJson(redactor.value(run.logs), half)}`);
+  const parts = [`"output":${store.json(run ? run.output : null, half)}`];
+  if (run && run.logs.length > 0) parts.push(`"logs":${store.json(run.logs, half)}`);
   if (run && run.logsDropped > 0) parts.push(`"logs_dropped":${run.logsDropped}`);
   if (run?.outcome.kind === "error") parts.push(`"error_line":${JSON.stringify(run.outcome.line)}`);
   if (run?.calls.length) parts.push(`"http_calls":${run.calls.length}`);

@@ -110,6 +110,8 @@ declare module "fengari" {
     lua_upvalueindex(i: number): number;
     lua_checkstack(L: LuaState, n: number): boolean;
     lua_insert(L: LuaState, idx: number): void;
+    lua_remove(L: LuaState, idx: number): void;
+    lua_replace(L: LuaState, idx: number): void;
     lua_call(L: LuaState, nargs: number, nresults: number): void;
   };
 
