@@ -1,7 +1,9 @@
 /**
  * OpenTelemetry ids: random lowercase hex from crypto.getRandomValues, never all zeros
- * (trace ids 16 bytes = 32 hex, span ids 8 bytes = 16 hex). A trace draws all its ids from ONE
- * random buffer (`TraceIds`): one getRandomValues call per trace instead of one per id.
+ * (trace ids 16 bytes = 32 hex, span ids 8 bytes = 16 hex). A trace takes all its ids from ONE
+ * slice of random bytes (`TraceIds`), cut from an isolate-wide pool that is refilled with one
+ * getRandomValues call per POOL_BYTES: at most one call per trace, usually none. Every byte is
+ * used once.
  */
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
@@ -17,7 +19,29 @@ const allZero = (buf: Uint8Array, start: number, end: number) => {
   return true;
 };
 
-/** The ids of one trace: a trace id, then as many span ids as asked for, from one random draw. */
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
+/** Empties the pool (tests: the next id draws afresh). */
+export function resetRandomPool(): void {
+  pool = new Uint8Array(0);
+  poolAt = 0;
+}
+
+/** `n` fresh random bytes (a view of the pool; never handed out twice). */
+function randomBytes(n: number): Uint8Array {
+  if (n > POOL_BYTES) return crypto.getRandomValues(new Uint8Array(n));
+  if (poolAt + n > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+}
+
+/** The ids of one trace: a trace id, then as many span ids as asked for, from one random slice. */
 export class TraceIds {
   readonly traceId: string;
   private readonly buf: Uint8Array;
@@ -25,8 +49,7 @@ export class TraceIds {
 
   /** @param spans how many span ids will be drawn (more are drawn from a fresh buffer). */
   constructor(spans: number) {
-    this.buf = new Uint8Array(16 + 8 * Math.max(0, spans));
-    crypto.getRandomValues(this.buf);
+    this.buf = randomBytes(16 + 8 * Math.max(0, spans));
     while (allZero(this.buf, 0, 16)) crypto.getRandomValues(this.buf.subarray(0, 16));
     this.traceId = hexOf(this.buf, 0, 16);
   }

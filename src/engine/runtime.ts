@@ -14,6 +14,7 @@
  */
 import { type LuaHook, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { LuaToJson } from "./json-lua";
+import { Interned } from "./lua-strings";
 import { createSandbox, type Sandbox } from "./sandbox";
 import type { JsonValue } from "./types";
 
@@ -290,19 +291,22 @@ export class LuaRuntime {
  * that falls back to the shared base functions. The one place a per-run global is added.
  */
 function buildEnv(T: LuaState, env: EnvParts, envMetaRef: number): void {
+  const keys = new Interned(T).open();
   lua.lua_createtable(T, 0, 4);
+  const e = lua.lua_gettop(T);
   lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, env.ctxRef);
-  lua.lua_setfield(T, -2, "ctx");
+  keys.setField(e, "ctx");
   lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, env.prevRef);
-  lua.lua_setfield(T, -2, "prev");
+  keys.setField(e, "prev");
   if (env.secretsRef !== undefined) {
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, env.secretsRef);
-    lua.lua_setfield(T, -2, "secrets");
+    keys.setField(e, "secrets");
   }
-  lua.lua_pushvalue(T, -1);
-  lua.lua_setfield(T, -2, "_G");
+  lua.lua_pushvalue(T, e);
+  keys.setField(e, "_G");
   lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, envMetaRef);
-  lua.lua_setmetatable(T, -2);
+  lua.lua_setmetatable(T, e);
+  keys.close();
 }
 
 /** Raises a Lua error whose message is exactly `message` (no position prefix). */

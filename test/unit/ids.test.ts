@@ -1,8 +1,13 @@
-// Trace and span ids: format, never all zeros, distinct, and one random draw per trace.
-import { afterEach, describe, expect, it, vi } from "vitest";
+// Trace and span ids: format, never all zeros, distinct, and random bytes drawn from a pool (one
+// getRandomValues call per 4 KiB, never one per id or per trace).
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ScriptEngine } from "../../src/engine";
-import { TraceIds } from "../../src/engine/ids";
+import { resetRandomPool, TraceIds } from "../../src/engine/ids";
 import { spec } from "../engine/helpers";
+
+beforeEach(() => {
+  resetRandomPool();
+});
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -27,7 +32,7 @@ describe("TraceIds", () => {
     expect(call).toBe(3);
   });
 
-  it("a pipeline run draws all its trace's ids with one getRandomValues call", async () => {
+  it("pipeline runs take their ids from the pool: one getRandomValues call per 4 KiB of ids", async () => {
     const engine = new ScriptEngine();
     const scripts = [
       spec("return {}"),
@@ -35,9 +40,15 @@ describe("TraceIds", () => {
       spec("return {}", { layerIndex: 1 }),
     ];
     await engine.run({ triggerEvent: "before_signin", context: {}, scripts }); // warm
+    resetRandomPool();
     const draw = vi.spyOn(crypto, "getRandomValues");
-    const { trace, spans } = await engine.run({ triggerEvent: "before_signin", context: {}, scripts });
-    expect(draw).toHaveBeenCalledTimes(1);
-    expect(new Set([trace.rootSpanId, ...spans.map((s) => s.id)]).size).toBe(4);
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const { trace, spans } = await engine.run({ triggerEvent: "before_signin", context: {}, scripts });
+      ids.push(trace.id, trace.rootSpanId, ...spans.map((s) => s.id));
+    }
+    // 100 traces × (16 + 4 × 8) bytes = 4,800 bytes: the pool is filled twice.
+    expect(draw).toHaveBeenCalledTimes(2);
+    expect(new Set(ids).size).toBe(500);
   });
 });
