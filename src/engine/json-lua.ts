@@ -5,10 +5,9 @@
  */
 import { type LuaState, lua } from "fengari";
 import { ARRAY_MARK, ConversionError, VIEW, VIEW_LENGTH } from "./json-view";
+import { Interned, luaText } from "./lua-strings";
 import { setKey } from "./merge";
 import type { JsonObject, JsonValue } from "./types";
-
-const decoder = new TextDecoder();
 
 /** Limits for one Lua -> JSON conversion. */
 export interface ToJsonLimits {
@@ -70,7 +69,7 @@ export class LuaToJson {
   private string(idx: number, where: string): string {
     const bytes = lua.lua_tostring(this.L, idx) as Uint8Array;
     this.add(bytes.length + 2, where, null);
-    return decoder.decode(bytes);
+    return luaText(bytes);
   }
 
   private table(idx: number, where: string, depth: number): JsonValue {
@@ -84,16 +83,17 @@ export class LuaToJson {
     const top = lua.lua_gettop(L);
     if (lua.lua_getmetatable(L, idx)) {
       const mt = lua.lua_gettop(L);
-      lua.lua_getfield(L, mt, VIEW);
-      kind = lua.lua_tojsstring(L, -1);
+      const fields = new Interned(L).open(); // popped with the rest at the end (settop)
+      fields.getField(mt, VIEW);
+      kind = lua.lua_type(L, -1) === lua.LUA_TSTRING ? lua.lua_tojsstring(L, -1) : null;
       if (kind === "library") throw new ConversionError(`${where}: cannot convert a library table to JSON`);
       if (kind !== null) {
-        lua.lua_getfield(L, mt, VIEW_LENGTH);
+        fields.getField(mt, VIEW_LENGTH);
         n = lua.lua_type(L, -1) === lua.LUA_TNUMBER ? lua.lua_tointeger(L, -1) : -1;
-        lua.lua_getfield(L, mt, "__index");
+        fields.getField(mt, "__index");
         idx = lua.lua_gettop(L);
       } else {
-        lua.lua_getfield(L, mt, ARRAY_MARK);
+        fields.getField(mt, ARRAY_MARK);
         if (lua.lua_toboolean(L, -1)) kind = "array";
       }
     }
@@ -120,7 +120,7 @@ export class LuaToJson {
       let key: string | number;
       const kt = lua.lua_type(L, -2);
       if (kt === lua.LUA_TSTRING) {
-        key = decoder.decode(lua.lua_tostring(L, -2) as Uint8Array);
+        key = luaText(lua.lua_tostring(L, -2) as Uint8Array);
         allPositiveInts = false;
       } else if (kt === lua.LUA_TNUMBER) {
         if (lua.lua_isinteger(L, -2) && lua.lua_tointeger(L, -2) > 0) {

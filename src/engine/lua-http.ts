@@ -7,6 +7,7 @@ import { type LuaState, lua } from "fengari";
 import { type FetchRequest, type FetchResponse, FORBIDDEN_HEADERS, type HttpLimits } from "./http-call";
 import { LuaToJson } from "./json-lua";
 import { pushJsonView } from "./json-view";
+import { Interned } from "./lua-strings";
 import { HTTP_METHODS, type HttpMethod } from "./ports";
 
 const encoder = new TextEncoder();
@@ -86,21 +87,24 @@ function readHeaders(L: LuaState, idx: number, out: Record<string, string>, type
 
 /** Pushes `{ ok, status, headers, body, json }` (json decoded when the response is JSON). */
 export function pushFetchResponse(L: LuaState, res: FetchResponse, maxDepth: number): void {
+  const keys = new Interned(L).open();
   lua.lua_createtable(L, 0, 6);
+  const t = lua.lua_gettop(L);
   lua.lua_pushboolean(L, res.status >= 200 && res.status < 300);
-  lua.lua_setfield(L, -2, "ok");
+  keys.setField(t, "ok");
   lua.lua_pushinteger(L, res.status);
-  lua.lua_setfield(L, -2, "status");
+  keys.setField(t, "status");
   lua.lua_createtable(L, 0, 8);
+  const headers = lua.lua_gettop(L);
   for (const [k, v] of Object.entries(res.headers)) {
     lua.lua_pushstring(L, v);
-    lua.lua_setfield(L, -2, k);
+    keys.setField(headers, k);
   }
-  lua.lua_setfield(L, -2, "headers");
+  keys.setField(t, "headers");
   lua.lua_pushstring(L, res.body);
-  lua.lua_setfield(L, -2, "body");
+  keys.setField(t, "body");
   lua.lua_pushstring(L, res.url);
-  lua.lua_setfield(L, -2, "url");
+  keys.setField(t, "url");
   if (/\bjson\b/i.test(res.headers["content-type"] ?? "")) {
     let value: unknown;
     try {
@@ -108,16 +112,16 @@ export function pushFetchResponse(L: LuaState, res: FetchResponse, maxDepth: num
     } catch {
       value = undefined;
     }
-    const top = lua.lua_gettop(L);
     try {
       if (value !== undefined) {
         pushJsonView(L, value as never, "response", maxDepth);
-        lua.lua_setfield(L, -2, "json");
+        keys.setField(t, "json");
       }
     } catch {
-      lua.lua_settop(L, top); // a too-deep document: json stays nil
+      lua.lua_settop(L, t); // a too-deep document: json stays nil
     }
   }
+  keys.close();
 }
 
 /** Raises `message` as a Lua error (no position prefix). */

@@ -35,6 +35,20 @@ class Slots {
   }
 }
 
+const decoder = new TextDecoder();
+
+/** The text of a Lua string's bytes (UTF-8, invalid bytes as U+FFFD); short ASCII without TextDecoder. */
+export function luaText(bytes: Uint8Array): string {
+  if (bytes.length > MAX_INTERNED_CHARS) return decoder.decode(bytes);
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b >= 0x80) return decoder.decode(bytes);
+    s += String.fromCharCode(b);
+  }
+  return s;
+}
+
 /** Per Lua state (keyed by its registry table, which its threads share). */
 const byState = new WeakMap<object, Slots>();
 
@@ -86,6 +100,12 @@ export class Interned {
     const slot = this.slots.slotOf(L, this.at, fn);
     if (slot === -1) lua.lua_pushjsfunction(L, fn);
     else lua.lua_rawgeti(L, this.at, slot);
+  }
+
+  /** Pushes `t[key]` for the table at `t` (absolute), raw. */
+  getField(t: number, key: string): void {
+    this.pushString(key);
+    lua.lua_rawget(this.L, t);
   }
 
   /** `t[key] = <top>` for the table at `t` (absolute), raw, popping the value. */
