@@ -25,8 +25,10 @@
  * Other work that is linear inside one instruction without allocating (string compare and hash,
  * utf8, tonumber, many results, table library loops) is charged to `steps` too.
  * Scripts run as Lua threads; threads.mjs fixes fengari's save of 'allowhook' in a yieldable
- * pcall (else a caught budget error turned the count hook off for good).
- * The edits themselves live in tools/fengari-patch/ (memory.mjs, patterns.mjs, linear.mjs, threads.mjs).
+ * pcall (else a caught budget error turned the count hook off for good). speed.mjs removes a
+ * cost fengari pays on every new table entry (behaviour unchanged).
+ * The edits themselves live in tools/fengari-patch/ (memory.mjs, patterns.mjs, linear.mjs,
+ * threads.mjs, speed.mjs).
  *
  * Each edit checks that fengari's original text is present exactly once before replacing it;
  * an edit that is already applied is skipped. Exits 1 if fengari is not the text it expects.
@@ -40,6 +42,7 @@ import { dirname, join, resolve } from "node:path";
 import { LINEAR_EDITS } from "./fengari-patch/linear.mjs";
 import { MEMORY_EDITS } from "./fengari-patch/memory.mjs";
 import { PATTERN_EDITS } from "./fengari-patch/patterns.mjs";
+import { SPEED_EDITS } from "./fengari-patch/speed.mjs";
 import { THREAD_EDITS } from "./fengari-patch/threads.mjs";
 
 const require = createRequire(import.meta.url);
@@ -48,7 +51,7 @@ const dirArg = process.argv.indexOf("--dir");
 const root =
   dirArg >= 0 ? resolve(process.argv[dirArg + 1] ?? ".") : dirname(require.resolve("fengari/package.json"));
 
-const EDITS = [...MEMORY_EDITS, ...PATTERN_EDITS, ...LINEAR_EDITS, ...THREAD_EDITS];
+const EDITS = [...MEMORY_EDITS, ...PATTERN_EDITS, ...LINEAR_EDITS, ...THREAD_EDITS, ...SPEED_EDITS];
 
 const count = (text, part) => text.split(part).length - 1;
 
