@@ -9,7 +9,6 @@ import type { LuaState } from "fengari";
 import type { EgressPolicy } from "./egress";
 import { type HttpCallRecord, newRecord, precheck, sendFetch, type TriggerHttp } from "./http-call";
 import { pushFetchResponse, raiseText, readFetchArgs } from "./lua-http";
-import { SETTLED } from "./ports";
 import type { Deliver, EnvParts, LuaRun, LuaRuntime, StepResult } from "./runtime";
 import type { EngineOptions, ScriptSpec } from "./types";
 
@@ -41,7 +40,7 @@ export class ScriptDriver {
   async drive(spec: ScriptSpec, ref: number, env: EnvParts, trigger: TriggerRun): Promise<DrivenRun> {
     const { clock } = trigger.http;
     const calls: HttpCallRecord[] = [];
-    const aborts = { abort: null as AbortController | null }; // made by the run's first fetch (most runs make none)
+    const inflight = new Set<() => void>(); // stops the run's call in flight at its deadline
     const policy: EgressPolicy = {
       allowedHosts: spec.allowedHosts ?? [],
       insecureHosts: trigger.http.insecureHosts,
@@ -50,8 +49,7 @@ export class ScriptDriver {
     const io = {
       fetch: (L: LuaState) => {
         count++;
-        aborts.abort ??= new AbortController();
-        return this.startFetch(L, count, calls, policy, trigger, aborts.abort.signal);
+        return this.startFetch(L, count, calls, policy, trigger, inflight);
       },
     };
     const run = this.runtime.start(
@@ -80,7 +78,7 @@ export class ScriptDriver {
           last.error = why;
           last.durationMs = Math.max(0, clock.now() - last.startedAt);
         }
-        aborts.abort?.abort();
+        for (const stop of inflight) stop();
         return {
           run,
           step: { status: "error", instructions: run.instructions(), line: null, message: why },
@@ -100,12 +98,11 @@ export class ScriptDriver {
     trigger: TriggerRun,
   ): Promise<Deliver | typeof TIMEOUT> {
     const { clock } = trigger.http;
-    const stop = new AbortController();
-    const timer = clock.sleep(deadlineAt - clock.now(), stop.signal).then((): typeof TIMEOUT => TIMEOUT);
+    const timer = clock.timer(deadlineAt - clock.now());
     try {
-      return await Promise.race([pending, timer]);
+      return await Promise.race([pending, timer.done.then((): typeof TIMEOUT => TIMEOUT)]);
     } finally {
-      stop.abort(SETTLED);
+      timer.cancel();
     }
   }
 
@@ -116,7 +113,7 @@ export class ScriptDriver {
     calls: HttpCallRecord[],
     policy: EgressPolicy,
     trigger: TriggerRun,
-    signal: AbortSignal,
+    inflight: Set<() => void>,
   ): Promise<Deliver> {
     const { http } = trigger;
     const maxDepth = this.opts.maxDepth;
@@ -125,7 +122,7 @@ export class ScriptDriver {
     if (calls.length <= http.limits.maxCallsPerRun) calls.push(rec);
     const refused = precheck(req, rec, count, policy, http);
     if (refused !== null) raiseText(L, refused);
-    return sendFetch(req, rec, policy, http, signal).then(
+    return sendFetch(req, rec, policy, http, inflight).then(
       (answer): Deliver =>
         answer.ok
           ? (T) => {

@@ -145,21 +145,23 @@ export function precheck(
 /**
  * Sends the request, following up to `maxRedirects` redirects (each hop re-checked), within
  * `req.timeoutMs` overall. Never rejects: failures are answers with the message a script sees.
- * @param signal aborted by the engine at a script or trigger deadline
+ * @param inflight where the call leaves its stop while it runs: the driver calls it at the
+ *   script's or the trigger's deadline
  */
 export async function sendFetch(
   req: FetchRequest,
   rec: HttpCallRecord,
   policy: EgressPolicy,
   http: TriggerHttp,
-  signal: AbortSignal,
+  inflight: Set<() => void>,
 ): Promise<FetchAnswer> {
   const { clock, limits } = http;
   const port = http.port as HttpPort;
   const controller = new AbortController();
   const stop = () => controller.abort();
-  signal.addEventListener("abort", stop, { once: true });
-  const timedOut = clock.sleep(req.timeoutMs, controller.signal).then(() => "timeout" as const);
+  inflight.add(stop);
+  const timer = clock.timer(req.timeoutMs);
+  const timedOut = timer.done.then(() => "timeout" as const);
   let url = new URL(req.url);
   let { method, body } = req;
   const headers = { ...req.headers };
@@ -217,7 +219,8 @@ export async function sendFetch(
       url = next;
     }
   } finally {
-    signal.removeEventListener("abort", stop);
+    inflight.delete(stop);
+    timer.cancel();
     controller.abort(SETTLED);
   }
 }

@@ -1,33 +1,48 @@
 // A scripted HttpPort and a hand-driven Clock for engine tests (no network, no timers).
-import type { Clock, EnginePorts, HttpPort, OutboundRequest, OutboundResponse } from "../../src/engine";
+import type {
+  Clock,
+  EnginePorts,
+  HttpPort,
+  OutboundRequest,
+  OutboundResponse,
+  Timer,
+} from "../../src/engine";
 import { PortError } from "../../src/engine";
 
 /** A clock that moves only when the test calls `advance`. */
 export class ManualClock implements Clock {
   private t = 1_800_000_000_000;
-  private sleepers: { at: number; resolve: () => void; signal: AbortSignal }[] = [];
+  private sleepers: { at: number; resolve: () => void; cancelled: boolean }[] = [];
 
   now(): number {
     return this.t;
   }
 
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (!signal.aborted) this.sleepers.push({ at: this.t + Math.max(0, ms), resolve, signal });
+  timer(ms: number): Timer {
+    const sleeper = { at: this.t + Math.max(0, ms), resolve: () => {}, cancelled: false };
+    const done = new Promise<void>((resolve) => {
+      sleeper.resolve = resolve;
     });
+    this.sleepers.push(sleeper);
+    return {
+      done,
+      cancel: () => {
+        sleeper.cancelled = true;
+      },
+    };
   }
 
-  /** Sleepers not aborted yet. */
+  /** Timers not cancelled yet. */
   get waiting(): number {
-    return this.sleepers.filter((s) => !s.signal.aborted).length;
+    return this.sleepers.filter((s) => !s.cancelled).length;
   }
 
-  /** Moves time on and wakes every sleeper that is due. */
+  /** Moves time on and wakes every timer that is due. */
   advance(ms: number): void {
     this.t += ms;
     const due = this.sleepers.filter((s) => s.at <= this.t);
     this.sleepers = this.sleepers.filter((s) => s.at > this.t);
-    for (const s of due) if (!s.signal.aborted) s.resolve();
+    for (const s of due) if (!s.cancelled) s.resolve();
   }
 }
 
@@ -41,6 +56,8 @@ interface Pending {
 export class ScriptedPort implements HttpPort {
   readonly requests: OutboundRequest[] = [];
   readonly pending: Pending[] = [];
+  /** Requests whose send was aborted by the engine. */
+  aborted = 0;
   private arrivals: (() => void)[] = [];
 
   send(request: OutboundRequest, { signal }: { signal: AbortSignal }): Promise<OutboundResponse> {
@@ -48,7 +65,14 @@ export class ScriptedPort implements HttpPort {
     return new Promise((resolve, reject) => {
       const p = { request, resolve, reject };
       this.pending.push(p);
-      signal.addEventListener("abort", () => reject(new PortError("aborted", "aborted")), { once: true });
+      signal.addEventListener(
+        "abort",
+        () => {
+          if (this.pending.includes(p)) this.aborted++;
+          reject(new PortError("aborted", "aborted"));
+        },
+        { once: true },
+      );
       for (const a of this.arrivals.splice(0)) a();
     });
   }

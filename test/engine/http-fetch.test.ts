@@ -190,8 +190,25 @@ describe("timeouts and deadlines", () => {
       expect(result.data).toEqual({ other: 1 });
       expect(attrsOf(spans.find((x) => x.kind === "CLIENT") as never)["error.type"]).toBe("deadline");
       expect(spans[0]?.durationMs).toBeGreaterThanOrEqual(300);
+      expect(port.aborted).toBe(1); // the call in flight is cancelled, not left running
+      expect(clock.waiting).toBe(0);
     });
   }
+
+  it("a run whose call was answered leaves no timer waiting (neither the call's nor the run's)", async () => {
+    const { ports, port, clock } = fakePorts();
+    const s = net(
+      `local r = http.fetch("${API}/x", { timeout_ms = 2000 }) return { data = { s = r.status } }`,
+    );
+    const running = new ScriptEngine().run(input([s], { ports }));
+    await port.arrived(1);
+    expect(clock.waiting).toBe(2); // the call's timeout_ms and the run's deadline
+    port.answer("/x");
+    const { result } = await running;
+    expect(result.data).toEqual({ s: 200 });
+    expect(clock.waiting).toBe(0);
+    expect(port.aborted).toBe(0);
+  });
 
   it("the trigger deadline ends every script still waiting", async () => {
     const { ports, port, clock } = fakePorts();
@@ -201,6 +218,7 @@ describe("timeouts and deadlines", () => {
     clock.advance(500);
     const { result } = await running;
     expect(result.errors[0]?.message).toMatch(/the trigger deadline \(500 ms\) passed/);
+    expect(port.aborted).toBe(1);
   });
 });
 
