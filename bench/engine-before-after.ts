@@ -1,29 +1,46 @@
 /**
- * Engine cost of the fetch-free example pipeline before vs after the async engine (issue 10):
- * "before" is `src/` at BEFORE_REV (the parent of the async-engine commit on main), extracted with
- * `git archive` and imported in this same process; "after" is this tree's
- * src/engine. Both run the same scripts — the example pipeline as it was at BEFORE_REV (no
- * http.fetch) — on the same contexts, warm (compiled once), on the same fengari (node_modules,
- * patched as this tree's postinstall does). Rounds alternate before/after so load drifts hit both
- * sides alike; the ratio is after / before of the medians. Runs alone too:
- * npx tsx bench/engine-before-after.ts [rounds] [runsPerRound]
+ * Engine cost before vs after a change, in one process: "before" is `src/` at a revision,
+ * extracted with `git archive` and imported next to this tree's src/engine; both run the same
+ * scripts on the same contexts, warm (compiled once), on the same fengari (node_modules, patched
+ * as this tree's postinstall does). Rounds alternate before/after so load drifts hit both sides
+ * alike; the ratio is after / before of the medians. Two uses:
+ * - row 11 (issue 10): the fetch-free example pipeline of BEFORE_REV (the parent of the async
+ *   engine) on the engine of BEFORE_REV vs this tree's;
+ * - row 4b (issue 11): this tree's example pipeline, its fetch answered by the in-memory demo API
+ *   (bench/engine.ts), on the engine of ISSUE_11_REV (before any issue-11 change) vs this tree's.
+ * Runs alone too: npx tsx bench/engine-before-after.ts [rounds] [runsPerRound] [issue11 [rev]]
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ScriptSpec } from "../src/engine";
+import type { EnginePorts, ScriptSpec } from "../src/engine";
 import { ScriptEngine } from "../src/engine";
-import type { ManifestEntry } from "../tools/seed";
-import { exampleSpecs } from "./engine";
+import { type ManifestEntry, readExamples, readSampleContexts } from "../tools/seed";
+import { demoPorts, exampleRun, exampleSpecs } from "./engine";
 import { percentile } from "./stats";
 
 /** Parent of 91d3f35 ("Async engine: …") on main's first-parent history. */
 export const BEFORE_REV = "91d3f35^";
+/** Main before the first issue-11 change (the compact storage, then the engine work). */
+export const ISSUE_11_REV = "7b350be";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 interface AnyEngine {
   run(input: { triggerEvent: string; context: never; scripts: ScriptSpec[] }): unknown;
+}
+
+/** An engine and how each run is asked of it (with its own ports: its Clock may differ). */
+interface Side {
+  engine: AnyEngine;
+  input(context: unknown, scripts: ScriptSpec[]): Parameters<AnyEngine["run"]>[0];
+}
+
+/** What is measured: the workload, the revision, and whether the demo fetch is answered. */
+export interface BeforeAfterCase {
+  rev: string;
+  /** The example pipeline of `rev` (row 11) or of this tree with its demo fetch (row 4b). */
+  examples: "rev" | "current";
 }
 
 export interface BeforeAfterResult {
@@ -57,35 +74,50 @@ function examplesAt(rev: string): { scripts: ScriptSpec[]; contexts: unknown[] }
  * patched copy, and no linter or typecheck sees it) and imports its engine; the files are removed
  * once loaded.
  */
-async function engineAt(rev: string): Promise<AnyEngine> {
+async function engineAt(rev: string, examples: BeforeAfterCase["examples"]): Promise<Side> {
   const dir = `${ROOT}node_modules/.cache/hookline-engine-${git(["rev-parse", "--short", rev]).toString().trim()}`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   try {
     execFileSync("tar", ["-x", "-C", dir], { input: git(["archive", rev, "src"]) });
     const mod = await import(pathToFileURL(`${dir}/src/engine/index.ts`).href);
-    return new mod.ScriptEngine() as AnyEngine;
+    const ports = { ...demoPorts, clock: mod.systemClock } as EnginePorts;
+    return sideOf(new mod.ScriptEngine() as AnyEngine, examples, ports);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function sample(engine: AnyEngine, scripts: ScriptSpec[], contexts: unknown[], runs: number) {
+function sideOf(engine: AnyEngine, examples: BeforeAfterCase["examples"], ports = demoPorts): Side {
+  const input: Side["input"] =
+    examples === "rev"
+      ? (context, scripts) => ({ triggerEvent: "before_signin", context: context as never, scripts })
+      : (context, scripts) => exampleRun(context, scripts, ports) as never;
+  return { engine, input };
+}
+
+async function sample(side: Side, scripts: ScriptSpec[], contexts: unknown[], runs: number) {
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const context = contexts[i % contexts.length] as never;
     const t0 = performance.now();
-    await engine.run({ triggerEvent: "before_signin", context, scripts });
+    await side.engine.run(side.input(contexts[i % contexts.length], scripts));
     out.push((performance.now() - t0) * 1000);
   }
   return out;
 }
 
 /** `rounds` × (runsPerRound before, runsPerRound after), alternating which goes first. */
-export async function measureBeforeAfter(rounds = 10, runsPerRound = 100): Promise<BeforeAfterResult> {
-  const { scripts, contexts } = examplesAt(BEFORE_REV);
-  const before = await engineAt(BEFORE_REV);
-  const after = new ScriptEngine() as AnyEngine;
+export async function measureBeforeAfter(
+  rounds = 10,
+  runsPerRound = 100,
+  which: BeforeAfterCase = { rev: BEFORE_REV, examples: "rev" },
+): Promise<BeforeAfterResult> {
+  const { scripts, contexts } =
+    which.examples === "rev"
+      ? examplesAt(which.rev)
+      : { scripts: exampleSpecs(readExamples()), contexts: Object.values(readSampleContexts()) };
+  const before = await engineAt(which.rev, which.examples);
+  const after = sideOf(new ScriptEngine() as AnyEngine, which.examples);
   for (const e of [before, after]) await sample(e, scripts, contexts, 50); // compile + JIT warm-up
   const all = { before: [] as number[], after: [] as number[] };
   const ratios: number[] = [];
@@ -102,7 +134,7 @@ export async function measureBeforeAfter(rounds = 10, runsPerRound = 100): Promi
   const b = sum(all.before);
   const a = sum(all.after);
   return {
-    rev: BEFORE_REV,
+    rev: which.rev,
     rounds,
     runsPerRound,
     before: b,
@@ -124,8 +156,28 @@ export function beforeAfterTable(r: BeforeAfterResult): string {
   ].join("\n");
 }
 
+/** Row 4b (issue 11) as a Markdown table. */
+export function issue11Table(r: BeforeAfterResult): string {
+  return [
+    "| engine | median µs per run | p95 µs |",
+    "|---|---:|---:|",
+    `| before issue 11 (\`src/\` at \`${r.rev}\`) | ${r.before.median.toFixed(0)} | ${r.before.p95.toFixed(0)} |`,
+    `| after (this tree) | ${r.after.median.toFixed(0)} | ${r.after.p95.toFixed(0)} |`,
+    "",
+    `After / before: ${r.ratio.toFixed(3)} (median of per-round ratios ${r.roundRatio.toFixed(3)}); ${r.rounds} rounds × ${r.runsPerRound} runs each side, this tree's example pipeline with IP Reputation's fetch answered by the in-memory demo API.`,
+  ].join("\n");
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = await measureBeforeAfter(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 100));
+  const issue11 = process.argv[4] === "issue11";
+  const which: BeforeAfterCase = issue11
+    ? { rev: process.argv[5] ?? ISSUE_11_REV, examples: "current" }
+    : { rev: BEFORE_REV, examples: "rev" };
+  const result = await measureBeforeAfter(
+    Number(process.argv[2] ?? 10),
+    Number(process.argv[3] ?? 100),
+    which,
+  );
   console.log(`engine before/after, Node ${process.version}`);
-  console.log(beforeAfterTable(result));
+  console.log(issue11 ? issue11Table(result) : beforeAfterTable(result));
 }

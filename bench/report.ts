@@ -8,6 +8,7 @@ import type { BulkSeedResult } from "./bulk-seed";
 import type { CleanupRun } from "./cleanup";
 import type { BenchConfig } from "./config";
 import { type EngineResult, engineTable } from "./engine";
+import { type BeforeAfterResult, issue11Table } from "./engine-before-after";
 import { type FloorResult, floorSection } from "./floor";
 import type { LatencyResult } from "./latency";
 import type { LoadResult } from "./load";
@@ -28,6 +29,8 @@ export interface BenchResults {
   writes: WritesResult;
   load: LoadResult;
   engine: EngineResult;
+  /** Row 4b: the engine before issue 11 vs this tree, same process. */
+  engineBeforeAfter: BeforeAfterResult;
   bulk: BulkSeedResult;
   list: ListResult[];
   cleanup: CleanupRun;
@@ -218,9 +221,17 @@ ${loadSection(r.load)}
 ## 4. Engine: warm pipeline vs compiling per call (Node, in-process)
 
 Method: bench/engine.ts — the example pipeline in the fengari engine in this Node process, ${r.engine.runs} runs
-per case after 20 warm-up runs; µs per whole pipeline run.
+per case after 20 warm-up runs; µs per whole pipeline run. The pipeline runs as under \`npm start\`:
+IP Reputation's \`http.fetch\` is allowed and answered by the demo reputation API, in memory (no
+socket); "HTTP off" rows run it with no HTTP port (the fetch fails at once, the static list decides).
 
 ${engineTable(r.engine)}
+
+**4b. Before / after issue 11** (bench/engine-before-after.ts): \`src/\` at \`${r.engineBeforeAfter.rev}\`
+(main before any issue-11 change) extracted with \`git archive\` and run in this process next to this tree's
+engine, rounds alternating, same scripts, contexts and fengari.
+
+${issue11Table(r.engineBeforeAfter)}
 
 ${bulkAndCleanupSection(r.bulk, r.cleanup)}
 

@@ -14,6 +14,7 @@ import { readConfig } from "./config";
 import { openReader } from "./db-file";
 import { runDeliveryRows } from "./delivery";
 import { runEngineBench } from "./engine";
+import { ISSUE_11_REV, measureBeforeAfter } from "./engine-before-after";
 import { runFetchRows } from "./fetch-rows";
 import { measureFloor } from "./floor";
 import { measureLatency } from "./latency";
@@ -66,6 +67,11 @@ async function main(): Promise<void> {
 
   log(`row 4: engine (${config.engineRuns} runs per case)`);
   const engine = await runEngineBench(config.engineRuns);
+  log(`row 4b: engine before/after issue 11 (src/ at ${ISSUE_11_REV})`);
+  const engineBeforeAfter = await measureBeforeAfter(config.quick ? 4 : 10, config.quick ? 50 : 100, {
+    rev: ISSUE_11_REV,
+    examples: "current",
+  });
 
   log(
     `row 0: trigger vs floor (${config.floorBlocks} blocks × ${config.floorBlockSize}, then ${config.loadClients} clients)`,
@@ -212,6 +218,7 @@ async function main(): Promise<void> {
     writes,
     load,
     engine,
+    engineBeforeAfter,
     bulk,
     list,
     cleanup,
