@@ -1,13 +1,18 @@
 /**
  * Bulk-seeds traces and spans straight into the benchmark's SQLite file with better-sqlite3: one
  * transaction, prepared statements, every index in place (nothing dropped, so the cleanup and the
- * reads that follow see a realistic file). Expired traces start 31–90 days ago, unexpired ones
+ * reads that follow see a realistic file). Spans are stored as the writer stores them: one packed,
+ * deflated span set per trace (src/db/span-codec.ts; zlib's raw deflate is the same format as the
+ * worker's CompressionStream "deflate-raw"), the script heads once in `pipeline_span_heads`. Expired traces start 31–90 days ago, unexpired ones
  * 1 hour–29 days ago; ids are random lowercase hex (32 for traces, 16 for spans) as the worker
  * makes them. Events, statuses, users, IPs and scripts vary so every list filter has work to do.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
+import { deflateRawSync } from "node:zlib";
 import Database from "better-sqlite3";
+import type { SpanRow } from "../src/db/schema";
+import { packSpans } from "../src/db/span-codec";
 
 const DAY = 86_400_000;
 
@@ -61,10 +66,22 @@ export function bulkSeed(opts: BulkSeedOptions): BulkSeedResult {
     (id, root_span_id, trigger_event, status, decision, status_message, started_at, ended_at, duration_ms,
      user_id, request_ip, context_snapshot, result_data, created_at)
     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insertSpan = db.prepare(`insert into pipeline_spans
-    (id, trace_id, parent_span_id, name, kind, script_id, script_version, layer_index, parallel_index,
-     status, status_message, started_at, ended_at, duration_ms, attributes, created_at)
-    values (?, ?, ?, ?, 'INTERNAL', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertSet = db.prepare(`insert into pipeline_span_sets (started_at, trace_id, part, heads, ids, spans)
+    values (?, ?, 0, ?, ?, ?)`);
+  const insertHeads = db.prepare(
+    "insert into pipeline_span_heads (id, heads) values (?, ?) on conflict do nothing",
+  );
+  /** The writer's key of a heads list (src/db/span-sets.ts): base64url of 16 bytes of its SHA-256. */
+  const headKeys = new Map<string, string>();
+  const headsKey = (json: string) => {
+    let key = headKeys.get(json);
+    if (!key) {
+      key = createHash("sha256").update(json).digest().subarray(0, 16).toString("base64url");
+      headKeys.set(json, key);
+      insertHeads.run(key, json);
+    }
+    return key;
+  };
   const n = opts.spansPerTrace;
   const total = opts.expiredTraces + opts.liveTraces;
   const attrs = (i: number, j: number) =>
@@ -108,27 +125,35 @@ export function bulkSeed(opts: BulkSeedOptions): BulkSeedResult {
         `{"risk":{"score":${i % 100},"factors":[]},"mfa":{"required":false}}`,
         startedAt,
       );
+      const spans: SpanRow[] = [];
       for (let j = 0; j < n; j++) {
         const script = opts.scripts[j % opts.scripts.length] as SeedScript;
         const spanStatus =
           blockedAt < 0 || j < blockedAt ? "success" : j === blockedAt ? "blocked" : "skipped";
         const t = startedAt + Math.floor(j / 3);
-        insertSpan.run(
-          hex.slice(48 + 16 * j, 64 + 16 * j),
+        spans.push({
+          id: hex.slice(48 + 16 * j, 64 + 16 * j),
           traceId,
-          rootSpanId,
-          script.name,
-          script.id,
-          Math.floor(j / 3),
-          j % 3,
-          spanStatus,
-          spanStatus === "blocked" ? "risk score 80 >= 70" : null,
-          t,
-          t + 1,
-          0.4,
-          attrs(i, j),
-          t,
-        );
+          parentSpanId: rootSpanId,
+          name: script.name,
+          kind: "INTERNAL",
+          scriptId: script.id,
+          scriptVersion: 1,
+          layerIndex: Math.floor(j / 3),
+          parallelIndex: j % 3,
+          status: spanStatus,
+          statusMessage: spanStatus === "blocked" ? "risk score 80 >= 70" : null,
+          startedAt: t,
+          endedAt: t + 1,
+          durationMs: 0.4,
+          attributes: attrs(i, j),
+          createdAt: t,
+        });
+      }
+      if (n > 0) {
+        const packed = packSpans({ traceId, startedAt, rootSpanId }, spans);
+        const key = packed.heads.length ? headsKey(JSON.stringify(packed.heads)) : null;
+        insertSet.run(startedAt, traceId, key, Buffer.from(packed.ids, "hex"), deflateRawSync(packed.spans));
       }
     }
   });
@@ -146,7 +171,7 @@ export function bulkSeed(opts: BulkSeedOptions): BulkSeedResult {
     spans,
     insertSeconds,
     checkpointSeconds,
-    rowsPerSecond: (total + spans) / insertSeconds,
+    rowsPerSecond: (total + (n > 0 ? total : 0)) / insertSeconds, // trace rows + span set rows
     fileMiB: statSync(opts.file).size / 1024 / 1024,
     users,
   };

@@ -45,16 +45,18 @@ export function census(db: Db, boundary: number): Census {
     hash.update((row as { id: string }).id);
   for (const row of db
     .prepare(
-      "select s.id from pipeline_spans s join pipeline_traces t on t.id = s.trace_id where t.started_at >= ? order by s.id",
+      "select lower(hex(s.ids)) as ids from pipeline_span_sets s join pipeline_traces t on t.id = s.trace_id where t.started_at >= ? order by s.trace_id, s.part",
     )
     .iterate(boundary))
-    hash.update((row as { id: string }).id);
+    hash.update((row as { ids: string }).ids);
   return {
     expiredTraces: one("select count(*) as n from pipeline_traces where started_at < ?"),
-    expiredSpans: one("select count(*) as n from pipeline_spans where started_at < ?"),
+    expiredSpans: one(
+      "select coalesce(sum(length(ids) / 8), 0) as n from pipeline_span_sets where started_at < ?",
+    ),
     liveTraces: one("select count(*) as n from pipeline_traces where started_at >= ?"),
     liveSpans: one(
-      "select count(*) as n from pipeline_spans where trace_id in (select id from pipeline_traces where started_at >= ?)",
+      "select coalesce(sum(length(ids) / 8), 0) as n from pipeline_span_sets where (started_at, trace_id) in (select started_at, id from pipeline_traces where started_at >= ?)",
     ),
     liveFingerprint: hash.digest("hex").slice(0, 16),
   };

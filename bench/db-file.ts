@@ -20,6 +20,8 @@ export interface RunRows {
   traces: number;
   distinctIds: number;
   spans: number;
+  /** Rows of `pipeline_span_sets` holding them (one per trace unless a trace arrived split). */
+  spanSets: number;
   ids: Set<string>;
 }
 
@@ -31,15 +33,15 @@ export function rowsOfRun(db: Db, prefix: string): RunRows {
     .get(like) as { n: number; d: number };
   const s = db
     .prepare(
-      "select count(*) as n from pipeline_spans where trace_id in (select id from pipeline_traces where user_id like ?)",
+      "select coalesce(sum(length(ids) / 8), 0) as n, count(*) as sets from pipeline_span_sets where (started_at, trace_id) in (select started_at, id from pipeline_traces where user_id like ?)",
     )
-    .get(like) as { n: number };
+    .get(like) as { n: number; sets: number };
   const ids = new Set(
     (db.prepare("select id from pipeline_traces where user_id like ?").all(like) as { id: string }[]).map(
       (r) => r.id,
     ),
   );
-  return { traces: t.n, distinctIds: t.d, spans: s.n, ids };
+  return { traces: t.n, distinctIds: t.d, spans: s.n, spanSets: s.sets, ids };
 }
 
 /**

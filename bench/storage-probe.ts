@@ -6,7 +6,7 @@
  * (`insertTraceRecords`) into a fresh SQLite file migrated with this tree's migrations, in
  * flushes of `perFlush` traces. Reported: bytes per trace of the trace/span/rollup tables and
  * their indexes (SQLite dbstat, pages × page size), and rows written per trace (the connection's
- * `total_changes()`: trace rows, span rows and rollup upserts).
+ * `total_changes()`: trace rows, span set rows, span heads rows and rollup upserts).
  * Alone: npx tsx bench/storage-probe.ts [traces=10000] [perFlush=1]
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -77,9 +77,9 @@ export async function probeStorage(traces: number, perFlush: number): Promise<Pr
     const reader = new Database(file, { readonly: true });
     const rows = reader
       .prepare(
-        `select name, sum(pgsize) as bytes from dbstat where name like 'pipeline_traces%' or name like 'pipeline_spans%'
+        `select name, sum(pgsize) as bytes from dbstat where name like 'pipeline_traces%' or name like 'pipeline_span%'
          or name like 'pipeline_rollups%' or name like 'trace_%' or name like 'span_%'
-         or name like 'sqlite_autoindex_pipeline_traces%' or name like 'sqlite_autoindex_pipeline_spans%'
+         or name like 'sqlite_autoindex_pipeline_traces%' or name like 'sqlite_autoindex_pipeline_span%'
          or name like 'sqlite_autoindex_pipeline_rollups%' group by name order by bytes desc`,
       )
       .all() as { name: string; bytes: number }[];

@@ -2,7 +2,7 @@
  * Row 12: what a stored trace costs. `calls` trigger calls of the example pipeline from `clients`
  * loops (each with this run's user id prefix); after they are stored, the bytes the trace tables,
  * their indexes and the rollups grew by (SQLite's dbstat: pages × page size, indexes included) per
- * trace, and the rows written per trace: the trace row, its span rows, and the rollup rows the
+ * trace, and the rows written per trace: the trace row, its span set row (all its spans, packed), and the rollup rows the
  * flushes upserted (one per trigger and per script for each flush, counted from the server's
  * request log: flushes × distinct rollup keys of the example, 1 + 9).
  */
@@ -23,7 +23,7 @@ export interface StorageResult {
 }
 
 const OBJECTS =
-  "name like 'pipeline_traces%' or name like 'pipeline_spans%' or name like 'pipeline_rollups%' or name like 'trace_%' or name like 'span_%' or name like 'sqlite_autoindex_pipeline_traces%' or name like 'sqlite_autoindex_pipeline_spans%' or name like 'sqlite_autoindex_pipeline_rollups%'";
+  "name like 'pipeline_traces%' or name like 'pipeline_span%' or name like 'pipeline_rollups%' or name like 'trace_%' or name like 'span_%' or name like 'sqlite_autoindex_pipeline_traces%' or name like 'sqlite_autoindex_pipeline_span%' or name like 'sqlite_autoindex_pipeline_rollups%'";
 
 function sizes(db: Db): Map<string, number> {
   const rows = db
@@ -84,7 +84,7 @@ export async function measureStorage(
     bytes,
     bytesPerTrace: bytes / Math.max(1, rows.traces),
     fileBytesPerTrace: (fileBytes(reader) - fileBefore) / Math.max(1, rows.traces),
-    rowsPerTrace: (rows.traces + rows.spans + rollupRows) / Math.max(1, rows.traces),
+    rowsPerTrace: (rows.traces + rows.spanSets + rollupRows) / Math.max(1, rows.traces),
     byObject,
   };
 }
@@ -97,7 +97,7 @@ export function storageSection(r: StorageResult): string {
 Method: ${r.calls} trigger calls of the example pipeline (50 clients) on the tracing-on worker; once all
 ${r.traces} traces are stored, the growth of every trace, span and rollup table and index (SQLite
 \`dbstat\`: pages × page size) divided by the traces; the file's growth (page_count × page_size)
-beside it. Rows written per trace = (trace rows + span rows + rollup upserts) / traces, rollup
+beside it. Rows written per trace = (trace rows + span set rows + rollup upserts) / traces, rollup
 upserts = ${r.flushes} flushes × 10 rollup rows (the trigger's and the nine scripts').
 
 | bytes per trace (tables + indexes) | file bytes per trace | rows written per trace | traces | spans | flushes |

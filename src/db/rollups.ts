@@ -59,8 +59,8 @@ const MEASURED = "kind != 'http' and status != 'skipped'";
 /**
  * The upsert of a flush's rollup contributions (src/stats/rollup.ts), or null for none. It must
  * run BEFORE the flush's inserts, in the same batch (one transaction): it counts only the
- * contributions whose trace or span row is not stored yet, i.e. exactly the rows the inserts
- * that follow will add. A redelivered flush, a batch mixing stored and new traces, or a split
+ * contributions whose trace row or span is not stored yet (a span: its id in no stored set of
+ * its trace, probed by the sets' primary key), i.e. exactly what the inserts that follow add. A redelivered flush, a batch mixing stored and new traces, or a split
  * trace arriving in several batches therefore counts every stored row once.
  */
 export function rollupUpsert(contributions: Contribution[]): SQL | null {
@@ -80,11 +80,14 @@ export function rollupUpsert(contributions: Contribution[]): SQL | null {
     "db",
     "i",
     "ib",
+    "trace_id",
+    "t0",
   ].map((name, i) => field(i, name));
   return sql`with v as materialized (select ${sql.raw(fields.join(", "))} from json_each(${payload}) j),
     f as materialized (select * from v where case v.tbl
       when 't' then not exists (select 1 from pipeline_traces t where t.id = v.id)
-      else not exists (select 1 from pipeline_spans s where s.id = v.id) end)
+      else not exists (select 1 from pipeline_span_sets s where s.started_at = v.t0 and s.trace_id = v.trace_id
+        and instr(s.ids, unhex(v.id)) > 0) end)
     insert into pipeline_rollups (${sql.raw(COLUMNS.join(", "))})
     select minute, trigger_event, script_id, sum(kind != 'http'), ${sql.raw(STATUS_COUNTS)},
       sum(shadow is not null), sum(ifnull(shadow = 'block', 0)), sum(ifnull(shadow = 'error', 0)), sum(kind = 'http'),

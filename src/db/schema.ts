@@ -2,11 +2,13 @@
  * The Turso (libSQL) schema, in drizzle. One unit of time everywhere: Unix milliseconds.
  *
  * - `pipeline_traces`: one row per trigger call (an OpenTelemetry trace; id = 32 lowercase hex).
- * - `pipeline_spans`: one row per script run in that call (a span; id = 16 lowercase hex), and
- *   one CLIENT row per outbound HTTP call of a script (its parent is the script's span).
+ * - `pipeline_span_sets` + `pipeline_span_heads`: the trace's spans (one per script run, id = 16
+ *   lowercase hex, and one CLIENT span per outbound HTTP call of a script, child of the script's
+ *   span), packed into one row per trace (src/db/span-codec.ts); what script spans share across
+ *   traces (script id, version, slot, name, settings) stored once in `pipeline_span_heads`.
  *   Stored compact (src/engine/stored-trace.ts): the context once per trace, `prev` once per
- *   layer (`layer_prev`), no per-span input; `parent_span_id` is null when the parent is the
- *   trace's root span. The read functions in src/db rebuild every span's full input.
+ *   layer (`layer_prev`), no per-span input. The read functions in src/db unpack the spans and
+ *   rebuild every span's full input.
  * - `pipeline_scripts`: the Lua scripts, one row each, pointing at their current version.
  * - `pipeline_rollups`: per-minute stats per trigger and per script (src/stats/rollup.ts), kept
  *   400 days; upserted by every trace flush, read by `GET /v1/stats`. No user data.
@@ -16,13 +18,12 @@
  *   restore them.
  * - `script_secrets`: per-script secrets, AES-GCM ciphertext only (see src/secrets/crypto.ts).
  *
- * Indexes are named for the reads and the retention cleanup that use them (each serves one: the
- * list filters, the per-trace span read and script probe, the cleanup's expired-trace and
- * orphan-span walks); spans are deleted
- * explicitly before their traces (foreign keys are not enforced on every libSQL connection).
+ * Every index serves a named read or the cleanup (each is commented where it is declared); span
+ * sets are deleted explicitly before their traces (no foreign key: sets are keyed by time).
  */
 import { sql } from "drizzle-orm";
 import {
+  blob,
   check,
   index,
   integer,
@@ -80,51 +81,100 @@ export const pipelineTraces = sqliteTable(
     ),
     check("pipeline_traces_status", sql`${t.status} in ('success', 'blocked', 'error')`),
     check("pipeline_traces_decision", sql`${t.decision} in ('allow', 'block')`),
+    // GET /v1/traces without a filter or with since/until (newest first, keyset on (started_at,
+    // id)); the cleanup's expired-trace walk and count (started_at < cutoff).
     index("trace_started_at_idx").on(t.startedAt, t.id),
+    // GET /v1/traces?trigger_event= ; backtests (recorded traces of one trigger, by time).
     index("trace_trigger_started_idx").on(t.triggerEvent, t.startedAt, t.id),
+    // GET /v1/traces?status= (e.g. the errors of a day).
     index("trace_status_started_idx").on(t.status, t.startedAt, t.id),
+    // GET /v1/traces?user_id= and the erasure of one user's traces (DELETE /v1/users/{id}/traces).
     index("trace_user_started_idx").on(t.userId, t.startedAt, t.id),
+    // GET /v1/traces?request_ip=.
     index("trace_ip_started_idx").on(t.requestIp, t.startedAt, t.id),
   ],
 );
 
-export const pipelineSpans = sqliteTable(
-  "pipeline_spans",
+/**
+ * `pipeline_span_sets`: the spans of a trace, packed into one row (src/db/span-codec.ts), so a
+ * trace costs one span row written, not one per span. A trace normally has one set (`part` 0); a
+ * trace whose spans arrive in several deliveries (a record split across queue messages) gets one
+ * set per delivery that brings a span not stored yet (`part` 1, 2, …), and reads join them,
+ * each span id once. Keyed by the trace's `started_at` first: sets are appended in time order,
+ * the retention cleanup deletes by time, and every read by trace knows its start from the trace row.
+ * - `heads`: the key of the `pipeline_span_heads` row its script spans refer to (null: none).
+ * - `ids`: the span ids, 8 bytes each, in the order of `spans` (what the idempotent insert and the
+ *   rollup upsert probe, with instr, to skip spans already stored).
+ * - `spans`: a JSON array of positional span arrays (see span-codec.ts), deflated (src/db/deflate.ts);
+ *   plain JSON text in sets carried over from `pipeline_spans` by migration 0007.
+ * The primary key serves every read: a trace's spans, the `script_id` probe of the trace list,
+ * the erasure and cleanup deletes (by (started_at, trace_id)), the orphan walk (by started_at).
+ */
+export const pipelineSpanSets = sqliteTable(
+  "pipeline_span_sets",
   {
-    id: text("id").primaryKey(),
-    traceId: text("trace_id")
-      .notNull()
-      .references(() => pipelineTraces.id, { onDelete: "cascade" }),
-    parentSpanId: text("parent_span_id"),
-    name: text("name").notNull(),
-    kind: text("kind", { enum: SPAN_KINDS }).notNull().default("INTERNAL"),
-    scriptId: text("script_id").notNull(),
-    scriptVersion: integer("script_version"),
-    layerIndex: integer("layer_index").notNull(),
-    parallelIndex: integer("parallel_index").notNull(),
-    status: text("status", { enum: SPAN_STATUSES }).notNull(),
-    statusMessage: text("status_message"),
     startedAt: integer("started_at").notNull(),
-    endedAt: integer("ended_at").notNull(),
-    durationMs: real("duration_ms").notNull(),
-    /** The run's settings and the VM instructions it executed (0 when skipped; feeds the rollups). */
-    onError: text("on_error", { enum: ON_ERROR_POLICIES }),
-    instructionBudget: integer("instruction_budget"),
-    instructions: integer("instructions"),
-    attributes: text("attributes"),
-    createdAt: integer("created_at").notNull().default(nowMs),
+    traceId: text("trace_id").notNull(),
+    part: integer("part").notNull(),
+    heads: text("heads"),
+    ids: blob("ids", { mode: "buffer" }).notNull(),
+    spans: blob("spans").notNull(),
   },
   (t) => [
-    check(
-      "pipeline_spans_id_hex",
-      sql`length(${t.id}) = 16 and ${t.id} not glob '*[^0-9a-f]*' and ${t.id} != '0000000000000000'`,
-    ),
-    check("pipeline_spans_status", sql`${t.status} in ('success', 'blocked', 'error', 'skipped')`),
-    check("pipeline_spans_kind", sql`${t.kind} in ('INTERNAL', 'SERVER', 'CLIENT')`),
-    index("span_trace_order_idx").on(t.traceId, t.layerIndex, t.parallelIndex),
-    index("span_started_at_idx").on(t.startedAt),
+    primaryKey({ columns: [t.startedAt, t.traceId, t.part] }),
+    check("pipeline_span_sets_ids", sql`length(${t.ids}) % 8 = 0 and length(${t.ids}) > 0`),
   ],
 );
+
+/**
+ * `pipeline_span_heads`: what script spans have in common across traces — for each script of a
+ * run its id, version, slot, name and run settings — stored once per distinct list and
+ * referred to by key (a SHA-256 of the list) from the span sets. Only script metadata, never
+ * user data (CLIENT span names and everything a run produced stay in the set). Kept: one row per
+ * distinct script configuration (its primary key serves the set → heads lookup and the
+ * `script_id` probe).
+ */
+export const pipelineSpanHeads = sqliteTable("pipeline_span_heads", {
+  id: text("id").primaryKey(),
+  /** JSON array of `[script_id, script_version, layer_index, parallel_index, name, on_error, instruction_budget]`. */
+  heads: text("heads").notNull(),
+  createdAt: integer("created_at").notNull().default(nowMs),
+});
+
+export type SpanKind = (typeof SPAN_KINDS)[number];
+
+/**
+ * One span as the engine builds it (src/engine/trace.ts) and the readers see it; packed into a
+ * span set when stored.
+ */
+export interface SpanRow {
+  id: string;
+  traceId: string;
+  /** Null or the trace's root span id: a child of the trigger's own span. */
+  parentSpanId?: string | null;
+  name: string;
+  kind?: SpanKind;
+  scriptId: string;
+  scriptVersion?: number | null;
+  layerIndex: number;
+  parallelIndex: number;
+  status: SpanStatus;
+  statusMessage?: string | null;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  /** The run's settings and the VM instructions it executed (0 when skipped; feeds the rollups). */
+  onError?: OnErrorPolicy | null;
+  instructionBudget?: number | null;
+  instructions?: number | null;
+  attributes?: string | null;
+  createdAt?: number;
+}
+
+/** A span read back: every field present (null where unset). */
+export type SpanReadRow = {
+  [K in keyof SpanRow]-?: undefined extends SpanRow[K] ? Exclude<SpanRow[K], undefined> | null : SpanRow[K];
+} & { kind: SpanKind; createdAt: number };
 
 export const pipelineScripts = sqliteTable(
   "pipeline_scripts",
@@ -237,7 +287,6 @@ export const pipelineRollups = sqliteTable(
 );
 
 export type TraceRow = typeof pipelineTraces.$inferInsert;
-export type SpanRow = typeof pipelineSpans.$inferInsert;
 export type ScriptRow = typeof pipelineScripts.$inferSelect;
 export type ScriptVersionRow = typeof pipelineScriptVersions.$inferSelect;
 

@@ -3,17 +3,21 @@
  * with its spans, and the spans of a page of traces (for bulk OTLP export).
  *
  * Every read is shaped for an index: the list walks one of the `trace_*_started_idx` indexes
- * backwards from the cursor, `script_id` is an EXISTS probe on `span_trace_order_idx` (forced), spans come
- * from `span_trace_order_idx` in (layer_index, parallel_index) order.
+ * backwards from the cursor; `script_id` is an EXISTS probe per candidate trace on the span
+ * sets' primary key (started_at, trace_id) and the heads' primary key; spans come from the span
+ * sets by the same key (src/db/span-sets.ts), in (layer_index, parallel_index, started_at) order.
  *
- * Spans come back in full (`withFullSpans`): each span's input rebuilt from the trace's context
- * and per-layer prev, and a null parent read as the trace's root span.
+ * Spans come back in full (`withFullSpans`): unpacked, each span's input rebuilt from the trace's
+ * context and per-layer prev, and a null parent read as the trace's root span.
  */
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { expandSpanAttributes, traceInputs } from "../engine/stored-trace";
 import type { Cursor } from "../lib/time-params";
 import type { Database } from "./client";
-import { type Decision, pipelineSpans, pipelineTraces, type TraceStatus } from "./schema";
+import { type Decision, pipelineTraces, type SpanReadRow, type TraceStatus } from "./schema";
+import { readSpanSets, type SetRow, spanSetsOfTrace, spansFromSetRows } from "./span-sets";
+
+export type { SpanReadRow };
 
 /** Filters of `GET /v1/traces` and `GET /v1/traces/otlp`. Instants are Unix ms. */
 export interface TraceFilter {
@@ -62,7 +66,6 @@ type TraceSelect = typeof pipelineTraces.$inferSelect;
 export type TraceSummaryRow = Pick<TraceSelect, keyof typeof summaryColumns>;
 /** A trace row with its JSON columns (still as text). */
 export type TraceFullRow = Pick<TraceSelect, keyof typeof fullColumns>;
-export type SpanReadRow = typeof pipelineSpans.$inferSelect;
 
 /** The WHERE clause of a page: filters, then the keyset condition `(started_at, id) < cursor`. */
 function pageWhere(q: TracePageQuery): SQL | undefined {
@@ -76,10 +79,12 @@ function pageWhere(q: TracePageQuery): SQL | undefined {
     q.since !== undefined ? gte(t.startedAt, q.since) : undefined,
     q.until !== undefined ? lt(t.startedAt, q.until) : undefined,
     q.minDurationMs !== undefined ? gte(t.durationMs, q.minDurationMs) : undefined,
-    // A probe per candidate trace by trace_id. INDEXED BY: without ANALYZE statistics SQLite may
-    // pick another index over pipeline_spans (e.g. one added later) and read far more spans.
+    // A probe per candidate trace: its span sets by primary key, each set's heads by key, the
+    // script id among the heads (a CLIENT span's script is its parent script span's).
     q.scriptId !== undefined
-      ? sql`exists (select 1 from pipeline_spans indexed by span_trace_order_idx where pipeline_spans.trace_id = ${t.id} and pipeline_spans.script_id = ${q.scriptId})`
+      ? sql`exists (select 1 from pipeline_span_sets ss join pipeline_span_heads sh on sh.id = ss.heads
+          where ss.started_at = ${t.startedAt} and ss.trace_id = ${t.id}
+            and exists (select 1 from json_each(sh.heads) sj where sj.value ->> 0 = ${q.scriptId}))`
       : undefined,
     // A row value comparison, so SQLite seeks the (…, started_at, id) index straight to the cursor.
     q.cursor !== undefined
@@ -146,18 +151,8 @@ export async function spansOfTraces(
   db: Database,
   traces: TraceFullRow[],
 ): Promise<Map<string, SpanReadRow[]>> {
-  const traceIds = traces.map((t) => t.id);
-  const byTrace = new Map<string, SpanReadRow[]>(traceIds.map((id) => [id, []]));
-  if (traceIds.length === 0) return byTrace;
-  const s = pipelineSpans;
-  const rows = await db
-    .select()
-    .from(s)
-    .where(inArray(s.traceId, traceIds))
-    .orderBy(asc(s.traceId), asc(s.layerIndex), asc(s.parallelIndex), asc(s.startedAt));
-  for (const row of rows) byTrace.get(row.traceId)?.push(row);
-  for (const t of traces) byTrace.set(t.id, withFullSpans(t, byTrace.get(t.id) ?? []));
-  return byTrace;
+  const stored = await readSpanSets(db, traces);
+  return new Map(traces.map((t) => [t.id, withFullSpans(t, stored.get(t.id) ?? [])]));
 }
 
 /** One trace with its spans, or null when the id is unknown. */
@@ -165,14 +160,12 @@ export async function getTraceWithSpans(
   db: Database,
   id: string,
 ): Promise<{ trace: TraceFullRow; spans: SpanReadRow[] } | null> {
-  const [traces, spans] = await db.batch([
+  const [traces, sets] = await db.batch([
     db.select(fullColumns).from(pipelineTraces).where(eq(pipelineTraces.id, id)),
-    db
-      .select()
-      .from(pipelineSpans)
-      .where(eq(pipelineSpans.traceId, id))
-      .orderBy(asc(pipelineSpans.layerIndex), asc(pipelineSpans.parallelIndex), asc(pipelineSpans.startedAt)),
+    db.all<SetRow>(spanSetsOfTrace(id)),
   ]);
-  const trace = traces[0];
-  return trace ? { trace: trace as TraceFullRow, spans: withFullSpans(trace as TraceFullRow, spans) } : null;
+  const trace = traces[0] as TraceFullRow | undefined;
+  if (!trace) return null;
+  const spans = (await spansFromSetRows([id], sets)).get(id) ?? [];
+  return { trace, spans: withFullSpans(trace, spans) };
 }

@@ -68,7 +68,7 @@ export async function cleanupExpiredTraces(db: Database, opts: CleanupOptions): 
     result.batches += 1;
     result.deleted_traces += round.traces;
     result.deleted_spans += round.spans + round.orphans;
-    if (round.traces < batchSize && round.orphans < batchSize) {
+    if (round.traces < batchSize && round.orphanSets < batchSize) {
       result.done = true;
       return result;
     }

@@ -22,10 +22,11 @@ export type ContributionKind = "trace" | "run" | "http";
 
 /**
  * One stored row's share of the rollups, as the upsert statement reads it (src/db/rollups.ts):
- * `[row id, table ("t" trace / "s" span), minute, trigger event, script id ("" for a trace),
- * kind, status, shadow outcome | null, duration ms, its bucket, instructions, their bucket]`.
- * The statement counts a contribution only when its row is not stored yet, so every stored row is
- * counted exactly once, however often (and in whatever batches) it is delivered.
+ * `[row id (trace or span id), table ("t" trace / "s" span), minute, trigger event, script id
+ * ("" for a trace), kind, status, shadow outcome | null, duration ms, its bucket, instructions,
+ * their bucket, trace id, trace start]` (the last two locate a span's stored set).
+ * The statement counts a contribution only when its row (span) is not stored yet, so every stored
+ * row is counted exactly once, however often (and in whatever batches) it is delivered.
  */
 export type Contribution = [
   id: string,
@@ -40,6 +41,8 @@ export type Contribution = [
   durationBucket: string,
   instructions: number,
   instructionsBucket: string,
+  traceId: string,
+  traceStartedAt: number,
 ];
 
 const SHADOW_OUTCOME = /"shadow_outcome":"(\w+)"/;
@@ -60,6 +63,7 @@ function traceInstructions(trace: TraceRow, spans: SpanRow[]): number {
 }
 
 function contribution(
+  trace: TraceRow,
   id: string,
   table: "t" | "s",
   minute: number,
@@ -85,6 +89,8 @@ function contribution(
     bucketOf(d),
     instructions,
     bucketOf(instructions),
+    trace.id,
+    trace.startedAt,
   ];
 }
 
@@ -100,6 +106,7 @@ export function rollupContributions(records: { trace: TraceRow; spans: SpanRow[]
       const n = traceInstructions(trace, spans);
       out.push(
         contribution(
+          trace,
           trace.id,
           "t",
           minute,
@@ -117,12 +124,15 @@ export function rollupContributions(records: { trace: TraceRow; spans: SpanRow[]
       if (seen.has(`s${s.id}`)) continue;
       seen.add(`s${s.id}`);
       if (s.kind === "CLIENT") {
-        out.push(contribution(s.id, "s", minute, ev, s.scriptId, "http", s.status, null, s.durationMs, 0));
+        out.push(
+          contribution(trace, s.id, "s", minute, ev, s.scriptId, "http", s.status, null, s.durationMs, 0),
+        );
         continue;
       }
       const shadow = SHADOW_OUTCOME.exec(s.attributes ?? "")?.[1] ?? null;
       out.push(
         contribution(
+          trace,
           s.id,
           "s",
           minute,

@@ -7,7 +7,7 @@
  * - the dead-letter queue (a name ending in `-dlq`): one last write attempt, then every trace it
  *   could not write is logged as a `trace_write_failed` line with the full trace, and acked.
  */
-import type { TraceRecord } from "../db/trace-writes";
+import { joinRecords, type TraceRecord } from "../db/trace-writes";
 import { type Bindings, loadConfig, type TraceQueueBody } from "../env";
 import { rootMessage } from "../lib/db-errors";
 import { createLogger, type Logger } from "../lib/log";
@@ -28,20 +28,8 @@ function isBody(body: unknown): body is TraceQueueBody {
 }
 
 /** The records of a batch, the parts of a split trace joined again. */
-function recordsOf(messages: readonly Message<unknown>[]): TraceRecord[] {
-  const byId = new Map<string, TraceRecord>();
-  for (const m of messages) {
-    for (const r of (m.body as TraceQueueBody).records) {
-      const seen = byId.get(r.trace.id);
-      if (!seen) byId.set(r.trace.id, { ...r, spans: [...r.spans] });
-      else {
-        const ids = new Set(seen.spans.map((s) => s.id));
-        seen.spans.push(...r.spans.filter((s) => !ids.has(s.id)));
-      }
-    }
-  }
-  return [...byId.values()];
-}
+const recordsOf = (messages: readonly Message<unknown>[]): TraceRecord[] =>
+  joinRecords(messages.flatMap((m) => (m.body as TraceQueueBody).records));
 
 async function deadLetters(
   batch: MessageBatch<unknown>,

@@ -33,8 +33,9 @@ beforeAll(async () => {
   const shift = 40 * DAY_MS;
   for (const id of aged) {
     await db.execute({
-      sql: "update pipeline_spans set started_at = started_at - ?, ended_at = ended_at - ? where trace_id = ?",
-      args: [shift, shift, id],
+      // span times are stored relative to the set's start: moving it moves every span
+      sql: "update pipeline_span_sets set started_at = started_at - ? where trace_id = ?",
+      args: [shift, id],
     });
     await db.execute({
       sql: "update pipeline_traces set started_at = started_at - ?, ended_at = ended_at - ? where id = ?",

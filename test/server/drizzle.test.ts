@@ -110,7 +110,8 @@ describe("drizzle-kit migrate", () => {
       "pipeline_rollups",
       "pipeline_script_versions",
       "pipeline_scripts",
-      "pipeline_spans",
+      "pipeline_span_heads",
+      "pipeline_span_sets",
       "pipeline_traces",
     ]);
     const applied = await client.execute('SELECT count(*) AS n FROM "__drizzle_migrations"');

@@ -2,7 +2,7 @@
  * Shared helpers for the local libSQL server's tests: a server on a free port over a temp file,
  * and raw `/v2/pipeline` calls for what @libsql/client hides.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,22 @@ import {
 } from "../../tools/libsql-server/server";
 
 export { eventually } from "../poll";
+
+/** The shipped migrations folder. */
+export const MIGRATIONS = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+/** A copy of the migrations folder that stops before the entry tagged `tag`. */
+export function migrationsBefore(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hookline-migrations-"));
+  cpSync(MIGRATIONS, dir, { recursive: true });
+  const journalFile = join(dir, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8"));
+  const at = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
+  if (at < 0) throw new Error(`no migration ${tag}`);
+  journal.entries = journal.entries.slice(0, at);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return dir;
+}
 
 export interface TestServer extends LocalServer {
   file: string;

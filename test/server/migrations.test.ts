@@ -1,33 +1,16 @@
 // Migrations carry existing data forward: a database made by the old schema (every migration before
-// 0005_compact_traces_rollups)
-// with traces in the old shape (every span storing the whole context and its prev) is migrated to
-// the current schema; afterwards the read path shows every span exactly as before.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+// 0005_compact_traces_rollups) with traces in the old shape (every span storing the whole context
+// and its prev) is migrated to the current schema; afterwards the read path shows every span
+// exactly as before. The same for 0007_span_sets (span rows → one packed span set per trace):
+// spans-0007.test.ts.
+import { rmSync } from "node:fs";
 import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/client";
 import { getTraceWithSpans } from "../../src/db/trace-queries";
-import { startTestServer, type TestServer } from "./helpers";
-
-const MIGRATIONS = fileURLToPath(new URL("../../migrations", import.meta.url));
-
-/** A copy of the migrations folder that stops before the entry tagged `tag`. */
-function migrationsBefore(tag: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "hookline-migrations-"));
-  cpSync(MIGRATIONS, dir, { recursive: true });
-  const journalFile = join(dir, "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalFile, "utf8"));
-  const at = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
-  if (at < 0) throw new Error(`no migration ${tag}`);
-  journal.entries = journal.entries.slice(0, at);
-  writeFileSync(journalFile, JSON.stringify(journal));
-  return dir;
-}
+import { MIGRATIONS, migrationsBefore, startTestServer, type TestServer } from "./helpers";
 
 const T = "0123456789abcdef0123456789abcdef";
 const ROOT = "1111111111111111";
@@ -102,7 +85,10 @@ describe("migrations on a database made by the old schema", () => {
       args: [CLIENT, T, "a000000000000001", now + 1, now + 13, JSON.stringify(clientAttributes), now + 1],
     });
 
-    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+    // 0005 and 0006: the spans compacted in place (0007 then packs them: checked by the read below)
+    const before0007 = migrationsBefore("0007_span_sets");
+    await migrate(drizzle(client), { migrationsFolder: before0007 });
+    rmSync(before0007, { recursive: true, force: true });
 
     const trace = await client.execute({
       sql: "select layer_prev, instructions from pipeline_traces where id = ?",
@@ -118,6 +104,7 @@ describe("migrations on a database made by the old schema", () => {
       expect(JSON.parse(String(row.attributes))).not.toHaveProperty("input");
       expect(String(row.attributes)).not.toContain("a@example.com");
     }
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
 
     const read = await getTraceWithSpans(createDatabase({ TURSO_DATABASE_URL: server.url }), T);
     const call = read?.spans.find((s) => s.id === CLIENT);

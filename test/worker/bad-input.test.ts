@@ -3,8 +3,8 @@
 // (naming the field where there is one), store nothing, and leave the worker serving.
 import { inArray, or } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { pipelineScripts, pipelineScriptVersions, pipelineSpans, pipelineTraces } from "../../src/db/schema";
-import { waitForTrace } from "./db";
+import { pipelineScripts, pipelineScriptVersions, pipelineTraces } from "../../src/db/schema";
+import { storedSpansOf, waitForTrace } from "./db";
 import { ADMIN, admin, call, callWithEnv, TRIGGER, testDb, unique } from "./helpers";
 
 interface Case {
@@ -510,12 +510,7 @@ async function rowsInScope() {
     .where(or(inArray(pipelineScripts.triggerEvent, events), inArray(pipelineScripts.name, names)));
   const traceIds = traces.map((t) => t.id);
   const scriptIds = scripts.map((t) => t.id);
-  const spans = traceIds.length
-    ? await db
-        .select({ id: pipelineSpans.id })
-        .from(pipelineSpans)
-        .where(inArray(pipelineSpans.traceId, traceIds))
-    : [];
+  const spans = await storedSpansOf(traceIds);
   const versions = scriptIds.length
     ? await db
         .select({ id: pipelineScriptVersions.scriptId, v: pipelineScriptVersions.version })

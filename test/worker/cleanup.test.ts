@@ -11,26 +11,25 @@ import {
 } from "cloudflare:test";
 import { eq, inArray } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { pipelineSpans, pipelineTraces } from "../../src/db/schema";
+import { pipelineTraces } from "../../src/db/schema";
 import worker from "../../src/index";
 import { cleanupExpiredTraces } from "../../src/jobs/cleanup";
 import { randomHex } from "../../src/lib/hex";
+import { deleteSpanSets, storedSpansOf } from "./db";
 import { admin, call, testDb, unique } from "./helpers";
-import { DAY_MS, type Seeded, seed, spanRow, traceRow } from "./trace-fixtures";
+import { DAY_MS, type Seeded, seed, seedSpanSets, spanRow, traceRow } from "./trace-fixtures";
 
 const MINUTE = 60_000;
 
 async function present(seeded: Seeded[]) {
   const db = testDb();
   const traceIds = seeded.map((s) => s.trace.id);
-  const spanIds = seeded.flatMap((s) => s.spans.map((x) => x.id));
+  const spanIds = new Set(seeded.flatMap((s) => s.spans.map((x) => x.id)));
   const traces = await db
     .select({ id: pipelineTraces.id })
     .from(pipelineTraces)
     .where(inArray(pipelineTraces.id, traceIds));
-  const spans = spanIds.length
-    ? await db.select({ id: pipelineSpans.id }).from(pipelineSpans).where(inArray(pipelineSpans.id, spanIds))
-    : [];
+  const spans = (await storedSpansOf(traceIds)).filter((s) => spanIds.has(s.id));
   return { traces: traces.length, spans: spans.length };
 }
 
@@ -140,7 +139,7 @@ describe("cleanupExpiredTraces", () => {
     });
     expect(await present(expired)).toEqual({ traces: 0, spans: 0 });
     expect(await present([atCutoff])).toEqual({ traces: 1, spans: 2 });
-    await db.delete(pipelineSpans).where(eq(pipelineSpans.traceId, atCutoff.trace.id));
+    await deleteSpanSets([atCutoff.trace.id]);
     await db.delete(pipelineTraces).where(eq(pipelineTraces.id, atCutoff.trace.id));
   });
 
@@ -167,42 +166,19 @@ describe("cleanupExpiredTraces", () => {
     const cutoff = now - 30 * DAY_MS;
     await cleanupExpiredTraces(db, { now, retentionDays: 30 });
     const ghost = randomHex(16);
-    const oldOrphan = spanRow(traceRow({ id: ghost }), { startedAt: cutoff - MINUTE });
-    const newOrphan = spanRow(traceRow({ id: ghost }), { startedAt: cutoff + MINUTE });
-    // Orphans cannot be written with foreign keys on; a writer without them (or an old bug) could.
-    const insert = (s: typeof oldOrphan) =>
-      `insert into pipeline_spans (id, trace_id, name, kind, script_id, layer_index, parallel_index, status, started_at, ended_at, duration_ms, created_at)
-       values ('${s.id}', '${s.traceId}', 'orphan', 'INTERNAL', 'x', 0, 0, 'success', ${s.startedAt}, ${s.endedAt}, 1, ${s.startedAt})`;
-    // Sent as one raw Hrana `sequence` on one stream, so the PRAGMA holds for the inserts.
-    const res = await fetch(`${env.TURSO_DATABASE_URL}/v2/pipeline`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        requests: [
-          {
-            type: "sequence",
-            sql: ["PRAGMA foreign_keys = OFF", insert(oldOrphan), insert(newOrphan)].join(";\n"),
-          },
-          { type: "close" },
-        ],
-      }),
-    });
-    const answer = (await res.json()) as { results: { type: string }[] };
-    expect(answer.results.map((r) => r.type)).toEqual(["ok", "ok"]);
-    const before = await db
-      .select({ id: pipelineSpans.id })
-      .from(pipelineSpans)
-      .where(eq(pipelineSpans.traceId, ghost));
-    expect(before).toHaveLength(2);
+    // Span sets whose trace row is gone (no foreign key holds them; an old bug or a manual
+    // delete could leave them): one of a trace that started before the cutoff, one after.
+    const oldTrace = traceRow({ id: ghost, startedAt: cutoff - MINUTE });
+    const newTrace = traceRow({ id: ghost, startedAt: cutoff + MINUTE });
+    const oldOrphan = spanRow(oldTrace);
+    const newOrphan = spanRow(newTrace);
+    await seedSpanSets({ trace: oldTrace, spans: [oldOrphan] }, { trace: newTrace, spans: [newOrphan] });
+    expect(await storedSpansOf([ghost])).toHaveLength(2);
 
     const result = await cleanupExpiredTraces(db, { now, retentionDays: 30 });
     expect(result).toMatchObject({ deleted_traces: 0, deleted_spans: 1, done: true });
-    const after = await db
-      .select({ id: pipelineSpans.id })
-      .from(pipelineSpans)
-      .where(eq(pipelineSpans.traceId, ghost));
-    expect(after.map((r) => r.id)).toEqual([newOrphan.id]);
-    await db.delete(pipelineSpans).where(eq(pipelineSpans.traceId, ghost));
+    expect((await storedSpansOf([ghost])).map((r) => r.id)).toEqual([newOrphan.id]);
+    await deleteSpanSets([ghost]);
   });
 
   it("touches nothing that is not due while new traces arrive during the run", async () => {
@@ -222,12 +198,7 @@ describe("cleanupExpiredTraces", () => {
     const result = await run;
     expect(result).toMatchObject({ deleted_traces: 6, deleted_spans: 6, done: true });
     expect(await present(fresh)).toEqual({ traces: 4, spans: 4 });
-    await db.delete(pipelineSpans).where(
-      inArray(
-        pipelineSpans.traceId,
-        fresh.map((f) => f.trace.id),
-      ),
-    );
+    await deleteSpanSets(fresh.map((f) => f.trace.id));
     await db.delete(pipelineTraces).where(
       inArray(
         pipelineTraces.id,

@@ -1,6 +1,7 @@
 /** Test reads of stored traces and spans, straight from the local libSQL server. */
-import { asc, eq, inArray } from "drizzle-orm";
-import { pipelineSpans, pipelineTraces } from "../../src/db/schema";
+import { eq, inArray, sql } from "drizzle-orm";
+import { pipelineTraces, type SpanReadRow } from "../../src/db/schema";
+import { type SetRow, spansFromSetRows } from "../../src/db/span-sets";
 import { DEFAULT_DEADLINE_MS } from "../poll";
 import { eventuallyValue, testDb } from "./helpers";
 
@@ -19,13 +20,36 @@ export async function tracesForEvent(event: string): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+/**
+ * The stored spans of these traces (unpacked from their span sets, whether or not a trace row
+ * exists), each trace's in (layer, parallel, started_at) order. A span of the trace's root span
+ * has a null parent, as stored.
+ */
+export async function storedSpansOf(traceIds: string[]): Promise<SpanReadRow[]> {
+  if (traceIds.length === 0) return [];
+  const ids = sql.join(
+    traceIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const rows = await testDb().all<SetRow>(
+    sql`select s.trace_id, s.started_at, lower(hex(s.ids)) as ids, s.spans, h.heads from pipeline_span_sets s
+      left join pipeline_span_heads h on h.id = s.heads where s.trace_id in (${ids}) order by s.started_at, s.part`,
+  );
+  return [...(await spansFromSetRows(traceIds, rows)).values()].flat();
+}
+
 /** The stored spans of a trace, in (layer, parallel) order. */
-export async function storedSpans(traceId: string) {
-  return testDb()
-    .select()
-    .from(pipelineSpans)
-    .where(eq(pipelineSpans.traceId, traceId))
-    .orderBy(asc(pipelineSpans.layerIndex), asc(pipelineSpans.parallelIndex));
+export function storedSpans(traceId: string): Promise<SpanReadRow[]> {
+  return storedSpansOf([traceId]);
+}
+
+/** Deletes the span sets of these traces (test clean-up). */
+export async function deleteSpanSets(traceIds: string[]): Promise<void> {
+  const ids = sql.join(
+    traceIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  await testDb().run(sql`delete from pipeline_span_sets where trace_id in (${ids})`);
 }
 
 /** Waits until the trace is stored (it is written in waitUntil, after the answer). */

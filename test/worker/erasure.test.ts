@@ -5,11 +5,15 @@
 import { describe, expect, it } from "vitest";
 import { deleteSpansOfUserTraces, deleteUserTraces, userHasTraces } from "../../src/db/user-erasure";
 import { sha256Hex } from "../../src/lib/hash";
-import { waitForTrace } from "./db";
+import { storedSpansOf, waitForTrace } from "./db";
 import { ADMIN, admin, call, createScript, fireTrigger, testDb, unique } from "./helpers";
+import { searchable } from "./stored-values";
 import { isFullScan, queryPlan, seed, spanRow, traceRow } from "./trace-fixtures";
 
-/** Every row of every table, as JSON text (new tables are covered without touching this test). */
+/**
+ * Every row of every table, as JSON text (new tables are covered without touching this test),
+ * deflated blobs (the packed spans) inflated.
+ */
 async function everyRow(): Promise<{ table: string; row: string }[]> {
   const client = testDb().$client;
   const tables = await client.execute(
@@ -19,7 +23,10 @@ async function everyRow(): Promise<{ table: string; row: string }[]> {
   for (const t of tables.rows) {
     const name = String(t.name);
     const rows = await client.execute(`select * from "${name}"`);
-    for (const r of rows.rows) out.push({ table: name, row: JSON.stringify(r) });
+    for (const r of rows.rows) {
+      const values = await Promise.all(rows.columns.map(async (c) => [c, await searchable(r[c])]));
+      out.push({ table: name, row: JSON.stringify(Object.fromEntries(values)) });
+    }
   }
   return out;
 }
@@ -82,7 +89,10 @@ describe("DELETE /v1/users/{user_id}/traces", () => {
     expect(left).toEqual([]);
     const kept = (await everyRow()).filter((r) => r.row.includes(other));
     expect(kept.filter((r) => r.table === "pipeline_traces")).toHaveLength(2);
-    expect(kept.filter((r) => r.table === "pipeline_spans")).toHaveLength(4);
+    // the other user's two traces keep their span sets, with both spans of each
+    expect(kept.filter((r) => r.table === "pipeline_span_sets")).toHaveLength(2);
+    const keptIds = kept.filter((r) => r.table === "pipeline_traces").map((r) => JSON.parse(r.row).id);
+    expect(await storedSpansOf(keptIds)).toHaveLength(4);
 
     const again = await admin("DELETE", `/v1/users/${user}/traces`);
     expect(again.body).toEqual({ deleted_traces: 0, deleted_spans: 0, batches: 1, done: true });
@@ -99,7 +109,9 @@ describe("DELETE /v1/users/{user_id}/traces", () => {
       expect(plan.filter((l) => isFullScan(l) && l.trim() !== "SCAN CONSTANT ROW")).toEqual([]);
       expect(plan.join("\n")).toMatch(/trace_user_started_idx/);
     }
-    expect((await queryPlan(deleteSpansOfUserTraces("u", 500))).join("\n")).toMatch(/span_trace_order_idx/);
+    expect((await queryPlan(deleteSpansOfUserTraces("u", 500))).join("\n")).toMatch(
+      /SEARCH pipeline_span_sets USING (COVERING )?(INDEX sqlite_autoindex_pipeline_span_sets_1|PRIMARY KEY) \(started_at=\? AND trace_id=\?\)/,
+    );
   });
 
   it("needs the admin token and validates its parameters", async () => {

@@ -1,11 +1,13 @@
 /**
  * Test fixtures for stored traces: row builders with random valid ids (32/16 lowercase hex, as
- * the CHECK constraints demand), a seeding helper that writes through drizzle, and an
+ * the CHECK constraints and the span codec demand), seeding helpers that write through drizzle and
+ * the writer's own span-set statement, and an
  * EXPLAIN QUERY PLAN helper that runs through the same libSQL client as the worker.
  */
 import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
-import { pipelineSpans, pipelineTraces, type SpanRow, type TraceRow } from "../../src/db/schema";
+import { pipelineTraces, type SpanRow, type TraceRow } from "../../src/db/schema";
+import { spanSetWrites } from "../../src/db/span-sets";
 import { randomHex } from "../../src/lib/hex";
 import { testDb } from "./helpers";
 
@@ -65,13 +67,19 @@ export interface Seeded {
   spans: SpanRow[];
 }
 
-/** Writes traces and spans straight into the test database (traces first, for the foreign key). */
-export async function seed(...records: Seeded[]): Promise<void> {
+/** Writes only the span sets of these records (no trace rows: orphans when none exists). */
+export async function seedSpanSets(...records: Seeded[]): Promise<void> {
   const db = testDb();
+  const writes = await spanSetWrites(records);
+  if (writes?.heads) await db.run(writes.heads);
+  if (writes) await db.run(writes.sets);
+}
+
+/** Writes traces and their span sets straight into the test database (no rollups). */
+export async function seed(...records: Seeded[]): Promise<void> {
   const traces = records.map((r) => r.trace);
-  const spans = records.flatMap((r) => r.spans);
-  if (traces.length) await db.insert(pipelineTraces).values(traces);
-  if (spans.length) await db.insert(pipelineSpans).values(spans);
+  if (traces.length) await testDb().insert(pipelineTraces).values(traces);
+  await seedSpanSets(...records);
 }
 
 const dialect = new SQLiteAsyncDialect();

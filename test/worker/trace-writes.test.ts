@@ -40,7 +40,7 @@ describe("trace writes", () => {
     const { requests } = await dbControl.stats();
     const inserts = requests.filter((r) => isTraceInsert(r.sql));
     expect(inserts).toHaveLength(1);
-    expect(inserts[0]?.sql.some((s) => /insert into "pipeline_spans"/i.test(s))).toBe(true);
+    expect(inserts[0]?.sql.some((s) => /insert into pipeline_span_sets/i.test(s))).toBe(true);
     expect(requests.filter((r) => isScriptRead(r.sql))).toEqual([]);
     expect(await storedSpans(trace_id)).toHaveLength(3);
   });

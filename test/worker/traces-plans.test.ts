@@ -1,10 +1,11 @@
 /**
  * Query plans, through the same libSQL client the worker uses: no retention delete and no trace
- * list/stats read does a full `SCAN` of `pipeline_traces` or `pipeline_spans`; each names the index
- * it is meant to use.
+ * list/stats/span read does a full `SCAN` of `pipeline_traces` or `pipeline_span_sets`; each names
+ * the index it is meant to use (the span sets: their primary key (started_at, trace_id, part)).
  */
 import { describe, expect, it } from "vitest";
 import { rollupReadStatements } from "../../src/db/rollups";
+import { spanSetSelect, spanSetsOfTrace } from "../../src/db/span-sets";
 import { type TracePageQuery, tracePageStatement } from "../../src/db/trace-queries";
 import {
   deleteExpiredTraces,
@@ -18,7 +19,11 @@ const CUTOFF = Date.UTC(2026, 0, 1);
 const CURSOR = { startedAt: CUTOFF, id: "f".repeat(32) };
 
 /** A line that reads a whole pipeline table rather than seeking or walking an index. */
-const FULL_SCAN = /^SCAN (pipeline_traces|pipeline_spans|s|t)\b(?!.*USING (COVERING )?INDEX)/;
+const FULL_SCAN =
+  /^SCAN (pipeline_traces|pipeline_span_sets|pipeline_span_heads|s|t|ss|sh|x|h)\b(?!.*USING (COVERING )?INDEX)/;
+/** The span sets' primary key, sought by (started_at, trace_id). */
+const SETS_BY_KEY =
+  /SEARCH (pipeline_span_sets|s|ss|x) USING (COVERING )?(INDEX sqlite_autoindex_pipeline_span_sets_1|PRIMARY KEY) \(started_at=\? AND trace_id=\?\)/;
 
 async function expectIndexed(label: string, query: Parameters<typeof queryPlan>[0], ...indexes: string[]) {
   const plan = await queryPlan(query);
@@ -33,12 +38,9 @@ describe("retention statements use indexes", () => {
     const plan = await expectIndexed(
       "delete spans",
       deleteSpansOfExpiredTraces(CUTOFF, 500),
-      "span_trace_order_idx",
       "trace_started_at_idx",
     );
-    expect(plan.join("\n")).toMatch(
-      /SEARCH pipeline_spans USING (COVERING )?INDEX span_trace_order_idx \(trace_id=\?\)/,
-    );
+    expect(plan.join("\n")).toMatch(SETS_BY_KEY);
   });
 
   it("delete expired traces", async () => {
@@ -46,11 +48,14 @@ describe("retention statements use indexes", () => {
   });
 
   it("delete orphan spans", async () => {
-    await expectIndexed(
+    const plan = await expectIndexed(
       "delete orphans",
       deleteOrphanSpans(CUTOFF, 500),
-      "span_started_at_idx",
       "trace_started_at_idx",
+    );
+    // the candidates walk the sets' key by its leading started_at (< the oldest expired trace)
+    expect(plan.join("\n")).toMatch(
+      /SEARCH s USING (COVERING )?(INDEX sqlite_autoindex_pipeline_span_sets_1|PRIMARY KEY) \(started_at<\?\)/,
     );
   });
 });
@@ -65,7 +70,7 @@ describe("list and stats reads use indexes", () => {
     ["user_id", { userId: "u1" }, "trace_user_started_idx"],
     ["request_ip", { requestIp: "10.0.0.1" }, "trace_ip_started_idx"],
     ["since/until", { since: CUTOFF - 86_400_000, until: CUTOFF }, "trace_started_at_idx"],
-    ["script_id", { scriptId: "geo" }, "span_trace_order_idx"],
+    ["script_id", { scriptId: "geo" }, "sqlite_autoindex_pipeline_span_heads_1"],
     [
       "combination",
       { triggerEvent: "before_signin", status: "blocked", since: 0, minDurationMs: 10 },
@@ -77,6 +82,25 @@ describe("list and stats reads use indexes", () => {
       await expectIndexed(`list ${label}`, page(q), index);
     });
   }
+
+  it("list: script_id probes each candidate trace's span sets by key", async () => {
+    const plan = await expectIndexed("list script_id", page({ scriptId: "geo" }), "trace_started_at_idx");
+    expect(plan.join("\n")).toMatch(SETS_BY_KEY);
+  });
+
+  it("span reads: a page of traces and one trace by id seek the sets' key", async () => {
+    const byPage = spanSetSelect([
+      { id: "a".repeat(32), startedAt: CUTOFF },
+      { id: "b".repeat(32), startedAt: CUTOFF + 1 },
+    ]);
+    for (const [label, statement] of [
+      ["page", byPage],
+      ["one", spanSetsOfTrace("a".repeat(32))],
+    ] as const) {
+      const plan = await expectIndexed(`spans ${label}`, statement, "sqlite_autoindex_pipeline_span_heads_1");
+      expect(plan.join("\n"), label).toMatch(SETS_BY_KEY);
+    }
+  });
 
   it("list: first page without a cursor walks the index, no sort", async () => {
     const plan = await expectIndexed(
@@ -99,7 +123,7 @@ describe("list and stats reads use indexes", () => {
         const text = plan.join("\n");
         expect(text, label).toMatch(/SEARCH (pipeline_rollups|r) USING .*\(minute>\? AND minute<\?\)/);
         expect(text, label).not.toMatch(/^SCAN (pipeline_rollups|r)\b/m);
-        expect(text, label).not.toMatch(/pipeline_traces|pipeline_spans/);
+        expect(text, label).not.toMatch(/pipeline_traces|pipeline_span/);
       }
     }
   });
