@@ -9,7 +9,7 @@ import type { LuaState } from "fengari";
 import type { EgressPolicy } from "./egress";
 import { type HttpCallRecord, newRecord, precheck, sendFetch, type TriggerHttp } from "./http-call";
 import { pushFetchResponse, raiseText, readFetchArgs } from "./lua-http";
-import type { Deliver, EnvParts, LuaRun, LuaRuntime, StepResult } from "./runtime";
+import type { Deliver, EnvParts, LuaRun, LuaRuntime, RunIo, StepResult } from "./runtime";
 import type { EngineOptions, ScriptSpec } from "./types";
 
 /** What one trigger call shares among its runs. */
@@ -39,19 +39,8 @@ export class ScriptDriver {
 
   async drive(spec: ScriptSpec, ref: number, env: EnvParts, trigger: TriggerRun): Promise<DrivenRun> {
     const { clock } = trigger.http;
-    const calls: HttpCallRecord[] = [];
-    const inflight = new Set<() => void>(); // stops the run's call in flight at its deadline
-    const policy: EgressPolicy = {
-      allowedHosts: spec.allowedHosts ?? [],
-      insecureHosts: trigger.http.insecureHosts,
-    };
-    let count = 0;
-    const io = {
-      fetch: (L: LuaState) => {
-        count++;
-        return this.startFetch(L, count, calls, policy, trigger, inflight);
-      },
-    };
+    const io = new RunFetches(this.opts.maxDepth, spec, trigger);
+    const { calls, inflight } = io;
     const run = this.runtime.start(
       ref,
       env,
@@ -105,24 +94,35 @@ export class ScriptDriver {
       timer.cancel();
     }
   }
+}
+
+/** One run's `http.fetch` calls: its records, its policy, and the stops of calls in flight. */
+class RunFetches implements RunIo {
+  readonly calls: HttpCallRecord[] = [];
+  /** Stops the run's call in flight (called at its deadline). */
+  readonly inflight = new Set<() => void>();
+  private readonly policy: EgressPolicy;
+  private count = 0;
+
+  constructor(
+    private readonly maxDepth: number,
+    spec: ScriptSpec,
+    private readonly trigger: TriggerRun,
+  ) {
+    this.policy = { allowedHosts: spec.allowedHosts ?? [], insecureHosts: trigger.http.insecureHosts };
+  }
 
   /** Inside the run's thread: reads the arguments, checks, starts the call (or raises). */
-  private startFetch(
-    L: LuaState,
-    count: number,
-    calls: HttpCallRecord[],
-    policy: EgressPolicy,
-    trigger: TriggerRun,
-    inflight: Set<() => void>,
-  ): Promise<Deliver> {
-    const { http } = trigger;
-    const maxDepth = this.opts.maxDepth;
+  fetch(L: LuaState): Promise<Deliver> {
+    const { http } = this.trigger;
+    const { maxDepth, calls, policy } = this;
+    this.count++;
     const req = readFetchArgs(L, http.limits, maxDepth);
     const rec = newRecord(req, http.clock.now());
     if (calls.length <= http.limits.maxCallsPerRun) calls.push(rec);
-    const refused = precheck(req, rec, count, policy, http);
+    const refused = precheck(req, rec, this.count, policy, http);
     if (refused !== null) raiseText(L, refused);
-    return sendFetch(req, rec, policy, http, inflight).then(
+    return sendFetch(req, rec, policy, http, this.inflight).then(
       (answer): Deliver =>
         answer.ok
           ? (T) => {

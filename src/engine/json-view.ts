@@ -61,23 +61,32 @@ function wrap(L: LuaState, s: Interned, kind: ViewKind, name: string, n?: number
   lua.lua_createtable(L, 0, 0); // proxy
   lua.lua_createtable(L, 0, 8); // metatable
   const mt = backing + 2;
+  // Each field: key first, then value, then one raw set (no stack rotation).
+  s.pushString("__index");
   lua.lua_pushvalue(L, backing);
-  s.setField(mt, "__index");
+  lua.lua_rawset(L, mt);
+  s.pushString("__newindex");
   s.pushFunction(readonlyError);
-  s.setField(mt, "__newindex");
+  lua.lua_rawset(L, mt);
+  s.pushString("__len");
   s.pushFunction(viewLen);
-  s.setField(mt, "__len");
+  lua.lua_rawset(L, mt);
+  s.pushString("__pairs");
   s.pushFunction(viewPairs);
-  s.setField(mt, "__pairs");
+  lua.lua_rawset(L, mt);
+  s.pushString("__metatable");
   lua.lua_pushboolean(L, false);
-  s.setField(mt, "__metatable");
+  lua.lua_rawset(L, mt);
+  s.pushString("__name");
   s.pushString(name);
-  s.setField(mt, "__name");
+  lua.lua_rawset(L, mt);
+  s.pushString(VIEW);
   s.pushString(kind);
-  s.setField(mt, VIEW);
+  lua.lua_rawset(L, mt);
   if (n !== undefined) {
+    s.pushString(VIEW_LENGTH);
     lua.lua_pushinteger(L, n);
-    s.setField(mt, VIEW_LENGTH);
+    lua.lua_rawset(L, mt);
   }
   lua.lua_setmetatable(L, -2);
   lua.lua_replace(L, backing); // the view takes the backing's place (its metatable keeps the backing)
@@ -168,8 +177,9 @@ function pushValue(
   for (const key of keys) {
     const v = (value as JsonObject)[key];
     if (v === null || v === undefined) continue;
+    s.pushString(key);
     pushValue(L, s, v, name, maxDepth, depth + 1);
-    s.setField(t, key);
+    lua.lua_rawset(L, t);
   }
   wrap(L, s, "object", name);
 }

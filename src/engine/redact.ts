@@ -49,7 +49,10 @@ class SecretKeys {
 
   private constructor(readonly fragments: string[]) {}
 
+  private static readonly defaults = new SecretKeys(DEFAULT_REDACT_KEYS.map(normalize));
+
   static of(extra: string[]): SecretKeys {
+    if (extra.length === 0) return SecretKeys.defaults;
     const fragments = [...new Set([...DEFAULT_REDACT_KEYS, ...extra].map(normalize).filter(Boolean))];
     const id = fragments.join("\u0000");
     let keys = SecretKeys.byList.get(id);
@@ -247,5 +250,7 @@ export function capJson(value: JsonValue, maxBytes: number): string {
 
 /** JSON text already serialised, at most `maxBytes` (its truncation marker otherwise). */
 export function capJsonText(json: string, maxBytes: number): string {
+  // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4): short text fits unmeasured.
+  if (json.length * 3 <= maxBytes) return json;
   return utf8Bytes(json) <= maxBytes ? json : JSON.stringify(truncationMarker(json, maxBytes));
 }

@@ -294,16 +294,20 @@ function buildEnv(T: LuaState, env: EnvParts, envMetaRef: number): void {
   const keys = new Interned(T).open();
   lua.lua_createtable(T, 0, 4);
   const e = lua.lua_gettop(T);
+  keys.pushString("ctx");
   lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, env.ctxRef);
-  keys.setField(e, "ctx");
+  lua.lua_rawset(T, e);
+  keys.pushString("prev");
   lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, env.prevRef);
-  keys.setField(e, "prev");
+  lua.lua_rawset(T, e);
   if (env.secretsRef !== undefined) {
+    keys.pushString("secrets");
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, env.secretsRef);
-    keys.setField(e, "secrets");
+    lua.lua_rawset(T, e);
   }
+  keys.pushString("_G");
   lua.lua_pushvalue(T, e);
-  keys.setField(e, "_G");
+  lua.lua_rawset(T, e);
   lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, envMetaRef);
   lua.lua_setmetatable(T, e);
   keys.close();
