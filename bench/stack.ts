@@ -24,6 +24,8 @@ export interface Stack {
   off: WranglerDev;
   /** The no-op Hono worker (bench/floor/): the floor the trigger is compared with. */
   floor: WranglerDev;
+  /** Process group of the database server (its CPU time: bench/proc-cpu.ts). */
+  dbPgid: number;
   /** Stops the workers and the database, removes the temp directory. Safe to call twice. */
   stop(): Promise<void>;
   /** Sends SIGKILL to every process group still running (for `process.on("exit")`). */
@@ -138,7 +140,7 @@ export async function startStack(onStarted: (killNow: () => void) => void): Prom
     });
     workers.push(floor);
     children.push(floor.child);
-    return { dbUrl: db.url, dbFile, on, off, floor, stop, killNow };
+    return { dbUrl: db.url, dbFile, on, off, floor, dbPgid: db.child.pid ?? 0, stop, killNow };
   } catch (err) {
     await stop();
     throw err;

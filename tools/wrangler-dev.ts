@@ -7,6 +7,8 @@ import { createServer } from "node:net";
 
 export interface WranglerDev {
   url: string;
+  /** The DevTools inspector port (`--inspector-port`): CPU profiles of the worker (bench/profile-path.ts). */
+  inspectorPort: number;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -40,6 +42,8 @@ export async function startWranglerDev(opts: {
   stdio?: "inherit" | "ignore";
   extraArgs?: string[];
   readyTimeoutMs?: number;
+  /** Directory to run in (another checkout, for before/after probes); default: this one. */
+  cwd?: string;
 }): Promise<WranglerDev> {
   const inspector = await freePort();
   const args = [
@@ -60,6 +64,7 @@ export async function startWranglerDev(opts: {
   args.push(...(opts.extraArgs ?? []));
   const child = spawn("npx", args, {
     detached: true,
+    cwd: opts.cwd,
     stdio: opts.stdio === "ignore" ? "ignore" : ["ignore", "inherit", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
@@ -109,7 +114,7 @@ export async function startWranglerDev(opts: {
     if (exited) throw new Error("wrangler dev exited before it was ready");
     try {
       await fetch(`${url}/health`);
-      return { url, child, stop };
+      return { url, inspectorPort: inspector, child, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 200));
     }
