@@ -4,6 +4,7 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_FLUSH_INTERVAL_MS } from "../src/tracing/writer";
 
 export interface BenchConfig {
   quick: boolean;
@@ -57,8 +58,9 @@ export function readConfig(): BenchConfig {
     quick,
     latencyWarmup: num("BENCH_LATENCY_WARMUP", q(100, 20)),
     latencyCalls: num("BENCH_LATENCY_CALLS", q(1000, 150)),
-    writesCalls: num("BENCH_WRITES_CALLS", q(240, 40)),
-    writesSpacingMs: num("BENCH_WRITES_SPACING_MS", 50),
+    writesCalls: num("BENCH_WRITES_CALLS", q(120, 40)),
+    // longer than the writer's flush window, so no two traces share a flush
+    writesSpacingMs: num("BENCH_WRITES_SPACING_MS", DEFAULT_FLUSH_INTERVAL_MS + 25),
     loadClients: num("BENCH_LOAD_CLIENTS", 50),
     loadCalls: num("BENCH_LOAD_CALLS", q(2000, 500)),
     engineRuns: num("BENCH_ENGINE_RUNS", q(500, 100)),

@@ -4,6 +4,7 @@
  * allowed and blocked sample contexts, so both see the same machine state. Client-side wall time
  * comes from `performance.now()` around `fetch`; the server's own `duration_ms` is kept as well.
  */
+import { DEFAULT_FLUSH_INTERVAL_MS } from "../src/tracing/writer";
 import { readSampleContexts } from "../tools/seed";
 import { sleep, timedTrigger } from "./client";
 import { type Summary, summarize } from "./stats";
@@ -64,7 +65,8 @@ export async function measureLatency(
       sink.server.push(r.answer.duration_ms);
     }
   }
-  const spaced = await measureSpaced(onUrl, offUrl, Math.ceil(calls / 2), 40, contexts, signal);
+  const idle = DEFAULT_FLUSH_INTERVAL_MS + 15;
+  const spaced = await measureSpaced(onUrl, offUrl, Math.ceil(calls / 2), idle, contexts, signal);
   const onS = { client: summarize(on.client), server: summarize(on.server) };
   const offS = { client: summarize(off.client), server: summarize(off.server) };
   return {
@@ -80,7 +82,7 @@ export async function measureLatency(
 
 /**
  * The same alternation with `idleMs` of quiet after each pair: the tracing-on worker's flush
- * (25 ms after its call) then runs while nothing is timed. Comparing with the back-to-back
+ * (TRACE_FLUSH_MS after its call) then runs while nothing is timed. Comparing with the back-to-back
  * numbers separates the cost inside a traced call from contention with background writes.
  */
 async function measureSpaced(

@@ -2,6 +2,8 @@
  * The analysis lines of RESULTS.md, derived from the numbers: each goal that was missed is named
  * plainly with what the measurements say about why; caveats of the method follow.
  */
+
+import { DEFAULT_FLUSH_INTERVAL_MS } from "../src/tracing/writer";
 import type { BenchResults } from "./report";
 import { fmt } from "./stats";
 
@@ -33,12 +35,13 @@ export function notesFor(r: BenchResults): string[] {
     );
   }
   if (d.writesPerCall > 0.1) {
-    const expected = 1 / (1 + d.callsPerSecond * 0.025);
+    const window = DEFAULT_FLUSH_INTERVAL_MS;
+    const expected = 1 / (1 + (d.callsPerSecond * window) / 1000);
     notes.push(
       `Goal 3a MISSED: ${fmt(d.writesPerCall, 3)} write requests per call (goal ≤ 0.1), i.e. ${fmt(d.tracesPerWrite, 1)} traces per flush. ` +
-        `The writer flushes 25 ms after the first trace of a batch (or at 100 traces); at ${fmt(d.callsPerSecond, 0)} calls/s a 25 ms window ` +
-        `holds about ${fmt(d.callsPerSecond * 0.025, 1)} further traces, so ≈ ${fmt(expected, 3)} writes per call is what that window allows here. ` +
-        `≤ 0.1 needs ≥ 10 traces per flush: ≥ ~360 calls/s per isolate with a 25 ms window, or a longer window.`,
+        `The writer flushes ${window} ms after the first trace of a batch (or at 100 traces); at ${fmt(d.callsPerSecond, 0)} calls/s a ${window} ms window ` +
+        `holds about ${fmt((d.callsPerSecond * window) / 1000, 1)} further traces, so ≈ ${fmt(expected, 3)} writes per call is what that window allows here. ` +
+        `≤ 0.1 needs ≥ 10 traces per flush: ≥ ~${fmt(9000 / window, 0)} calls/s per isolate with a ${window} ms window, or a longer window (TRACE_FLUSH_MS).`,
     );
   }
   if (d.stored.traces !== d.calls || d.missing || d.unexpected || d.stored.distinctIds !== d.stored.traces) {

@@ -3,6 +3,7 @@
  * then each row with its method and numbers. Pure: takes results, returns Markdown.
  */
 import { cpus, release, totalmem } from "node:os";
+import { DEFAULT_FLUSH_INTERVAL_MS } from "../src/tracing/writer";
 import { type BacktestBenchResult, backtestSection } from "./backtest-report";
 import type { BulkSeedResult } from "./bulk-seed";
 import type { CleanupRun } from "./cleanup";
@@ -110,7 +111,7 @@ ${latencyRow("TRACING=off (server duration_ms)", l.off.server)}
 Ratio on/off: p50 **${fmt(l.ratioP50, 3)}**, p95 ${fmt(l.ratioP95, 3)}.
 
 1b (diagnostic). The same alternation, ${l.spaced.pairs} pairs, with ${l.spaced.idleMs} ms idle after each pair, so the
-tracing-on worker's flush (25 ms after its call) runs while no call is being timed:
+tracing-on worker's flush (${DEFAULT_FLUSH_INTERVAL_MS} ms after its call) runs while no call is being timed:
 
 | worker | calls | p50 ms | p95 ms | p99 ms | mean ms | max ms |
 |---|---:|---:|---:|---:|---:|---:|
@@ -125,7 +126,7 @@ function writesSection(w: WritesResult): string {
   return `## 2. Database HTTP requests per trace at low load
 
 Method: counters of the local server reset (\`POST /_test/reset\`), then ${w.calls} sequential calls to the
-tracing-on worker, each ${w.spacingMs} ms after the previous answer (longer than the ~25 ms flush window), each with this
+tracing-on worker, each ${w.spacingMs} ms after the previous answer (longer than the ${DEFAULT_FLUSH_INTERVAL_MS} ms flush window), each with this
 run's own \`user.id\`; then wait until all ${w.calls} traces are stored (+1 s quiet), read
 \`GET /_test/stats\` and classify every \`/v2/pipeline\` request by its SQL.
 

@@ -1,7 +1,7 @@
 /**
  * Row 2: database HTTP requests per trace at low load. Counters at the local server are reset,
  * then sequential trigger calls, each `spacingMs` after the previous answer (more than the
- * writer's ~25 ms flush window, so no two traces can share a flush); after the writes land, every `/v2/pipeline`
+ * writer's flush window, TRACE_FLUSH_MS, so no two traces can share a flush); after the writes land, every `/v2/pipeline`
  * request is classified by its SQL: trace inserts, script reads (cache refreshes), other.
  */
 import { readSampleContexts } from "../tools/seed";
@@ -38,7 +38,7 @@ export async function measureWrites(
   let made = 0;
   for (let i = 0; i < calls && !signal.aborted; i++) {
     // The gap runs from one answer to the next call: a slow call can never bring two traces
-    // within one flush window (start-to-start spacing can, when one call is 25 ms slower).
+    // within one flush window (start-to-start spacing can, when one call is slower).
     if (i > 0) await sleep(spacingMs);
     const base = (i % 2 === 0 ? allowed : blocked) as { user: object };
     await timedTrigger(onUrl, { ...base, user: { ...base.user, id: `${prefix}${i}` } });

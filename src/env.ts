@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { ApiTokenSchema } from "./auth/tokens";
 import type { TraceRecord } from "./db/trace-writes";
+import { DEFAULT_FLUSH_INTERVAL_MS } from "./tracing/writer";
 
 const onOff = z.enum(["on", "off"]);
 
@@ -81,6 +82,8 @@ export const EnvSchema = z.object({
     .regex(/^\d{1,5}(,\d{1,5}){0,7}$/, "TRACE_RETRY_DELAYS_MS must be up to 8 comma-separated integers (ms)")
     .default("100,500,2000,5000")
     .transform((v) => v.split(",").map(Number)),
+  /** How long the trace writer gathers traces into one flush (one database request), in ms. */
+  TRACE_FLUSH_MS: intFrom(1, 1000).default(DEFAULT_FLUSH_INTERVAL_MS),
   /** Cap of every stored JSON field (context, result, span attributes), in bytes. */
   TRACE_MAX_FIELD_BYTES: intFrom(1024, 1024 * 1024).default(16 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

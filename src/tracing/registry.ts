@@ -40,7 +40,8 @@ function buildWriter(config: Config): TraceWriter {
   const queue = config.TRACE_QUEUE;
   const logger = createLogger(config.LOG_LEVEL, { component: "trace_writer" });
   const toTurso = (records: TraceRecord[]) => storeTraceRecords(config, records);
-  if (!queue) return new TraceWriter({ write: toTurso, logger, retryDelaysMs: config.TRACE_RETRY_DELAYS_MS });
+  const timing = { flushIntervalMs: config.TRACE_FLUSH_MS, retryDelaysMs: config.TRACE_RETRY_DELAYS_MS };
+  if (!queue) return new TraceWriter({ write: toTurso, logger, ...timing });
   if (deliveryMode(config) === "queue") {
     return new TraceWriter({
       // Records too big for a message are written directly, in the same try.
@@ -56,14 +57,14 @@ function buildWriter(config: Config): TraceWriter {
         },
       },
       logger,
-      retryDelaysMs: config.TRACE_RETRY_DELAYS_MS,
+      ...timing,
     });
   }
   return new TraceWriter({
     write: toTurso,
     fallback: { name: "queue", write: (records) => sendToQueue(queue, records) },
     logger,
-    retryDelaysMs: config.TRACE_RETRY_DELAYS_MS,
+    ...timing,
   });
 }
 
@@ -72,6 +73,7 @@ export function getTraceWriter(config: Config): TraceWriter {
   const key = [
     config.TURSO_DATABASE_URL,
     config.TRACE_RETRY_DELAYS_MS.join(","),
+    config.TRACE_FLUSH_MS,
     deliveryMode(config),
     config.TRACE_QUEUE ? "q" : "-",
     config.OTLP_ENDPOINT ?? "",

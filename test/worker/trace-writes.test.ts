@@ -68,6 +68,26 @@ describe("trace writes", () => {
     expect((await tracesForEvent(event)).length).toBe(41);
   });
 
+  it("flushes a batch TRACE_FLUSH_MS after its first trace: 100 ms by default, or as configured", async () => {
+    const event = await eventWithScripts(1);
+    for (const [overrides, windowMs] of [
+      [{}, 100],
+      [{ TRACE_FLUSH_MS: "300" }, 300],
+    ] as const) {
+      await waitForTrace((await fireDetached(event, {}, overrides)).body.trace_id); // warm: scripts cached
+      await dbControl.reset();
+      vi.useFakeTimers({ toFake: ["setTimeout"] });
+      const { body } = await fireDetached(event, { user: { id: "w" } }, overrides);
+      vi.advanceTimersByTime(windowMs - 1);
+      expect(vi.getTimerCount()).toBe(1); // the batch's flush timer, not yet due
+      vi.advanceTimersByTime(1);
+      expect(vi.getTimerCount()).toBe(0); // fired: the write is on its way
+      vi.useRealTimers();
+      await waitForTrace(body.trace_id);
+      expect((await dbControl.stats()).requests.filter((r) => isTraceInsert(r.sql))).toHaveLength(1);
+    }
+  });
+
   it("stores nothing with TRACING=off, and samples only successful traces", async () => {
     const event = unique("sample");
     await createScript(event, "if ctx.block then return { block = true, reason = 'x' } end", { name: "b" });
