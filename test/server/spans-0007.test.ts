@@ -10,6 +10,7 @@ import { migrate } from "drizzle-orm/libsql/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/client";
 import type { SpanReadRow } from "../../src/db/schema";
+import { readSpanSets } from "../../src/db/span-sets";
 import { spansOfTraces, type TraceFullRow, withFullSpans } from "../../src/db/trace-queries";
 import { deleteOrphanSpans } from "../../src/db/trace-retention";
 import { insertTraceRecords } from "../../src/db/trace-writes";
@@ -217,6 +218,21 @@ describe("migration 0007_span_sets on a database made by the migrations before i
       layerPrev: t.layer_prev as string,
     })) as TraceFullRow[];
     const read = await spansOfTraces(db, traces);
+    const stored = await readSpanSets(db, [...traces, { id: GHOST, startedAt: NOW - 5 }]);
+    for (const t of [...traces, { id: GHOST, rootSpanId: "" }]) {
+      // as stored, field for field (attributes text byte for byte; a child of the root: null parent)
+      const rowsOf = rows.filter((r) => r.traceId === t.id);
+      const asStored = rowsOf.map((r) => ({
+        ...r,
+        parentSpanId: r.parentSpanId === t.rootSpanId ? null : r.parentSpanId,
+      }));
+      expect(stored.get(t.id)).toEqual(
+        asStored.sort(
+          (a, b) =>
+            a.layerIndex - b.layerIndex || a.parallelIndex - b.parallelIndex || a.startedAt - b.startedAt,
+        ),
+      );
+    }
     for (const t of traces) {
       // what the old read path answered: the rows in (layer, parallel, started_at) order, in full
       const own = rows

@@ -1,9 +1,12 @@
 // The waiting and reset helpers every other test leans on: `eventually` passes only on an
 // explicit `true` (a probe returning 0, null, [] or a string is not success), and a reset that
-// did not happen fails loudly instead of leaving stale counts behind.
+// did not happen fails loudly instead of leaving stale counts behind; the stored-secret scan
+// also searches the deflated span sets.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { dbControl, eventually, eventuallyValue, resetTestServer } from "./helpers";
+import { findInDatabase } from "./secrets-db-scan";
+import { seed, spanRow, traceRow } from "./trace-fixtures";
 
 describe("eventually", () => {
   it("is not satisfied by 0, null, undefined, [], {}, 1 or a string", async () => {
@@ -52,5 +55,14 @@ describe("dbControl.reset", () => {
     await expect(resetTestServer(env.TEST_HTTP_URL)).rejects.toThrow(/did not reset/);
     // Nothing listens on port 9.
     await expect(resetTestServer("http://127.0.0.1:9")).rejects.toThrow(/did not reset/);
+  });
+});
+
+describe("findInDatabase (the stored-secret scans)", () => {
+  it("finds a string stored only inside a span set's deflated spans", async () => {
+    const marker = `marker_${crypto.randomUUID()}`;
+    const trace = traceRow({ triggerEvent: "scan_probe" });
+    await seed({ trace, spans: [spanRow(trace, { attributes: JSON.stringify({ output: { marker } }) })] });
+    expect(await findInDatabase(marker)).toEqual(["pipeline_span_sets.spans"]);
   });
 });
