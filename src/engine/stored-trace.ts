@@ -2,9 +2,10 @@
  * The stored shape of a trace and its inverse. To keep a stored trace small, the context is
  * stored once per trace (`contextSnapshot`) and `prev` once per layer (`layerPrev`: layer index →
  * the data that layer's scripts saw); a span's stored attributes leave out its `input`, its
- * `script_version`, `on_error`, `instruction_budget` and `instructions` (columns) and empty `logs` / zero `logs_dropped`. `expandSpanAttributes`
- * rebuilds the full attributes every reader shows (read API, OTLP export, dry run): each span's
- * `input` is `{ ctx, prev }` again. Pure: no I/O.
+ * `script_version`, `on_error`, `instruction_budget` and `instructions` (span fields of their own)
+ * and empty `logs` / zero `logs_dropped`. How spans are then packed into one row per trace is
+ * src/db/span-codec.ts. `expandSpanAttributes` rebuilds the full attributes every reader shows
+ * (read API, OTLP export, dry run): each span's `input` is `{ ctx, prev }` again. Pure: no I/O.
  */
 import { parseJsonColumn } from "../lib/json-column";
 import type { JsonObject, JsonValue } from "./types";
