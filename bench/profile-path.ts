@@ -65,6 +65,12 @@ try {
     ["no scripts, tracing on", stack.on, "bench_empty"],
     ["no scripts, tracing off", stack.off, "bench_empty"],
   ];
+  // PROBE_ONLY=floor,example (name prefixes): only those variants (and BEFORE, if started).
+  const only = process.env.PROBE_ONLY?.split(",");
+  if (only) {
+    const keep = variants.filter(([n]) => n.startsWith("BEFORE") || only.some((o) => n.startsWith(o)));
+    variants.splice(0, variants.length, ...keep);
+  }
   for (let i = 0; i < 50; i++)
     for (const [, w, event] of variants) await timedTrigger(w.url, contexts[i % 2], event);
   const load0 = loadavg()[0] as number;

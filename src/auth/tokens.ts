@@ -1,7 +1,9 @@
 /**
  * Resolving a bearer token to a principal. Configured tokens are compared by their SHA-256
  * digests in constant time, and every configured token is compared (no early exit), so the time
- * taken says nothing about which token, if any, matched.
+ * taken says nothing about which token, if any, matched. The digests of the last few tokens
+ * presented are kept per isolate (a bounded map, keyed by the token), so a caller's repeated token
+ * is not hashed again on every request; the comparison itself is the same on a hit.
  */
 import { z } from "zod";
 import { type Principal, SCOPES, type Scope } from "./scopes";
@@ -36,6 +38,21 @@ const TRIGGER_ONLY: ReadonlySet<Scope> = new Set<Scope>(["trigger"]);
 
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** Presented tokens' digests: at most DIGESTS_KEPT, tokens up to 512 characters, oldest dropped. */
+const DIGESTS_KEPT = 64;
+const presented = new Map<string, Uint8Array>();
+
+async function presentedDigest(token: string): Promise<Uint8Array> {
+  const known = presented.get(token);
+  if (known) return known;
+  const digest = await sha256(token);
+  if (token.length <= 512) {
+    if (presented.size >= DIGESTS_KEPT) presented.delete(presented.keys().next().value as string);
+    presented.set(token, digest);
+  }
+  return digest;
 }
 
 function hexToBytes(hex: string): Uint8Array {
@@ -81,7 +98,7 @@ export function scopeConfigured(config: TokenConfig, scope: Scope): boolean {
 
 /** The principal whose token this is, or null when no configured token matches. */
 export async function resolveToken(config: TokenConfig, token: string): Promise<Principal | null> {
-  const digest = await sha256(token);
+  const digest = await presentedDigest(token);
   let match: Candidate | null = null;
   for (const candidate of await candidates(config)) {
     if (digestsEqual(digest, candidate.digest) && match === null) match = candidate;

@@ -43,6 +43,18 @@ export function toSpec(s: ScriptWithSource & WithSecrets): ScriptSpec {
   };
 }
 
+/** Engine specs of a cached script list, made once per list (the engine copies, never mutates them). */
+const specsCache = new WeakMap<readonly CachedScript[], ScriptSpec[]>();
+
+function specsOf(scripts: readonly CachedScript[]): ScriptSpec[] {
+  let specs = specsCache.get(scripts);
+  if (!specs) {
+    specs = scripts.map(toSpec);
+    specsCache.set(scripts, specs);
+  }
+  return specs;
+}
+
 /** The ports of a live run: the worker's fetch and the system clock. */
 export const LIVE_PORTS: EnginePorts = { http: workerHttpPort, clock: systemClock };
 
@@ -119,7 +131,7 @@ export async function runTrigger(
   }
   let output: RunOutput;
   if (scripts) {
-    output = await runScripts(config, call, scripts.map(toSpec));
+    output = await runScripts(config, call, specsOf(scripts));
   } else {
     const reason = `scripts could not be loaded (${rootMessage(loadError)}); FAIL_MODE=${config.FAIL_MODE}`;
     output = await runScripts(config, call, [], [{ script_id: null, name: "hookline", message: reason }]);

@@ -15,9 +15,13 @@ import { attachSecrets, type WithSecrets } from "./script-secrets";
 export type CachedScript = ScriptWithSource & WithSecrets;
 
 const caches = new Map<string, ScriptCache<CachedScript>>();
+/** The cache of each parsed config (workerd hands one env, so one config, to every request). */
+const byConfig = new WeakMap<Config, ScriptCache<CachedScript>>();
 
 /** Returns this isolate's script cache for the configured database and secrets key. */
 export function getScriptCache(config: Config): ScriptCache<CachedScript> {
+  const known = byConfig.get(config);
+  if (known) return known;
   const key = `${config.TURSO_DATABASE_URL}\n${keyringTag(config)}`;
   let cache = caches.get(key);
   if (!cache) {
@@ -31,6 +35,7 @@ export function getScriptCache(config: Config): ScriptCache<CachedScript> {
     });
     caches.set(key, cache);
   }
+  byConfig.set(config, cache);
   return cache;
 }
 

@@ -35,6 +35,8 @@ export async function storeTraceRecords(config: Config, records: TraceRecord[]):
 }
 
 const writers = new Map<string, TraceWriter>();
+/** The writer of each parsed config (one per isolate in workerd), so a call builds no key. */
+const byConfig = new WeakMap<Config, TraceWriter>();
 
 function buildWriter(config: Config): TraceWriter {
   const queue = config.TRACE_QUEUE;
@@ -70,6 +72,8 @@ function buildWriter(config: Config): TraceWriter {
 
 /** Returns this isolate's writer for the configuration. */
 export function getTraceWriter(config: Config): TraceWriter {
+  const known = byConfig.get(config);
+  if (known) return known;
   const key = [
     config.TURSO_DATABASE_URL,
     config.TRACE_RETRY_DELAYS_MS.join(","),
@@ -84,5 +88,6 @@ export function getTraceWriter(config: Config): TraceWriter {
     writer = buildWriter(config);
     writers.set(key, writer);
   }
+  byConfig.set(config, writer);
   return writer;
 }
