@@ -6,7 +6,7 @@
  * the executor; nothing here blocks the others.
  */
 import type { LuaState } from "fengari";
-import type { EgressPolicy } from "./egress";
+import { type EgressPolicy, parseUrl } from "./egress";
 import { type HttpCallRecord, newRecord, precheck, sendFetch, type TriggerHttp } from "./http-call";
 import { pushFetchResponse, raiseText, readFetchArgs } from "./lua-http";
 import type { Deliver, EnvParts, LuaRun, LuaRuntime, RunIo, StepResult } from "./runtime";
@@ -118,11 +118,12 @@ class RunFetches implements RunIo {
     const { maxDepth, calls, policy } = this;
     this.count++;
     const req = readFetchArgs(L, http.limits, maxDepth);
-    const rec = newRecord(req, http.clock.now());
+    const parsed = parseUrl(req.url); // once for the record, the policy and the send
+    const rec = newRecord(req, http.clock.now(), parsed);
     if (calls.length <= http.limits.maxCallsPerRun) calls.push(rec);
-    const refused = precheck(req, rec, this.count, policy, http);
+    const refused = precheck(req, rec, this.count, policy, http, parsed);
     if (refused !== null) raiseText(L, refused);
-    return sendFetch(req, rec, policy, http, this.inflight).then(
+    return sendFetch(req, rec, policy, http, this.inflight, parsed).then(
       (answer): Deliver =>
         answer.ok
           ? (T) => {

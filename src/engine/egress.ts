@@ -71,18 +71,23 @@ function writtenHost(raw: string): { host: string; userinfo: boolean } | null {
   return { host: host.toLowerCase(), userinfo: at >= 0 };
 }
 
+/** `raw` parsed by the WHATWG URL parser, or null when it is not a URL. */
+export function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Checks one URL against a policy.
+ * Checks one URL against a policy (`parsed`: the caller's parse of `raw`, when it has one).
  * @example checkUrl("http://0x7f.1/", { allowedHosts: ["127.0.0.1"], insecureHosts: ["127.0.0.1"] })
  *   // { ok: false, reason: "IP address literal 0x7f.1 not allowed" }
  */
-export function checkUrl(raw: string, policy: EgressPolicy): EgressCheck {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { ok: false, reason: "invalid URL" };
-  }
+export function checkUrl(raw: string, policy: EgressPolicy, parsed: URL | null = parseUrl(raw)): EgressCheck {
+  if (parsed === null) return { ok: false, reason: "invalid URL" };
+  const url = parsed;
   const written = writtenHost(raw);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return { ok: false, reason: `scheme ${url.protocol} not allowed (https only)` };

@@ -4,7 +4,7 @@
  * the per-call timeout, and the record that becomes the call's CLIENT span. I/O goes through
  * the HttpPort and Clock handed in (ports.ts).
  */
-import { checkUrl, displayUrl, type EgressPolicy } from "./egress";
+import { checkUrl, displayUrl, type EgressPolicy, parseUrl } from "./egress";
 import type { Clock, HttpMethod, HttpPort, OutboundResponse } from "./ports";
 import { PortError, SETTLED } from "./ports";
 
@@ -90,14 +90,13 @@ export const FORBIDDEN_HEADERS = new Set(["host", "content-length", "connection"
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
 /** A new record for a call to `url` (display form computed here). */
-export function newRecord(req: Pick<FetchRequest, "url" | "method">, now: number): HttpCallRecord {
-  let url = req.url.slice(0, 200);
-  let host = "";
-  try {
-    const parsed = new URL(req.url);
-    url = displayUrl(parsed);
-    host = parsed.hostname;
-  } catch {}
+export function newRecord(
+  req: Pick<FetchRequest, "url" | "method">,
+  now: number,
+  parsed: URL | null = parseUrl(req.url),
+): HttpCallRecord {
+  const url = parsed ? displayUrl(parsed) : req.url.slice(0, 200);
+  const host = parsed ? parsed.hostname : "";
   return {
     method: req.method,
     url,
@@ -131,12 +130,13 @@ export function precheck(
   callsSoFar: number,
   policy: EgressPolicy,
   http: TriggerHttp,
+  parsed?: URL | null,
 ): string | null {
   const { clock, limits } = http;
   if (callsSoFar > limits.maxCallsPerRun) {
     return fail(rec, clock, "too_many_calls", `too many calls (at most ${limits.maxCallsPerRun} per run)`);
   }
-  const check = checkUrl(req.url, policy);
+  const check = checkUrl(req.url, policy, parsed);
   if (!check.ok) return fail(rec, clock, "refused", `refused: ${check.reason}`);
   if (http.port === null) return fail(rec, clock, "http_off", "HTTP is off for this run");
   return null;
@@ -154,6 +154,7 @@ export async function sendFetch(
   policy: EgressPolicy,
   http: TriggerHttp,
   inflight: Set<() => void>,
+  parsed?: URL | null,
 ): Promise<FetchAnswer> {
   const { clock, limits } = http;
   const port = http.port as HttpPort;
@@ -162,7 +163,7 @@ export async function sendFetch(
   inflight.add(stop);
   const timer = clock.timer(req.timeoutMs);
   const timedOut = timer.done.then(() => "timeout" as const);
-  let url = new URL(req.url);
+  let url = parsed ?? new URL(req.url);
   let { method, body } = req;
   const headers = { ...req.headers };
   try {
