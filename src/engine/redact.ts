@@ -47,7 +47,15 @@ class SecretKeys {
   private static readonly byList = new Map<string, SecretKeys>();
   private readonly answers = new Map<string, boolean>();
 
-  private constructor(readonly fragments: string[]) {}
+  /** Any fragment, case-insensitive, `_` also matching `-`: tested without lower-casing a copy. */
+  private readonly anyFragment: RegExp;
+
+  private constructor(readonly fragments: string[]) {
+    const alternatives = fragments.map((f) =>
+      f.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replaceAll("_", "[-_]"),
+    );
+    this.anyFragment = new RegExp(alternatives.join("|"), "i");
+  }
 
   private static readonly defaults = new SecretKeys(DEFAULT_REDACT_KEYS.map(normalize));
 
@@ -75,8 +83,7 @@ class SecretKeys {
 
   /** False when no `key=value` pair in `text` can have a secret key (no fragment occurs at all). */
   mayName(text: string): boolean {
-    const t = normalize(text);
-    return this.fragments.some((f) => t.includes(f));
+    return this.anyFragment.test(text);
   }
 }
 
