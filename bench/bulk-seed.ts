@@ -2,15 +2,15 @@
  * Bulk-seeds traces and spans straight into the benchmark's SQLite file with better-sqlite3: one
  * transaction, prepared statements, every index in place (nothing dropped, so the cleanup and the
  * reads that follow see a realistic file). Spans are stored as the writer stores them: one packed,
- * deflated span set per trace (src/db/span-codec.ts; zlib's raw deflate is the same format as the
- * worker's CompressionStream "deflate-raw"), the script heads once in `pipeline_span_heads`. Expired traces start 31–90 days ago, unexpired ones
+ * deflated span set per trace (src/db/span-codec.ts, src/db/deflate.ts), the script heads once in
+ * `pipeline_span_heads`. Expired traces start 31–90 days ago, unexpired ones
  * 1 hour–29 days ago; ids are random lowercase hex (32 for traces, 16 for spans) as the worker
  * makes them. Events, statuses, users, IPs and scripts vary so every list filter has work to do.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
-import { deflateRawSync } from "node:zlib";
 import Database from "better-sqlite3";
+import { deflateText } from "../src/db/deflate";
 import type { SpanRow } from "../src/db/schema";
 import { packSpans } from "../src/db/span-codec";
 
@@ -153,7 +153,7 @@ export function bulkSeed(opts: BulkSeedOptions): BulkSeedResult {
       if (n > 0) {
         const packed = packSpans({ traceId, startedAt, rootSpanId }, spans);
         const key = packed.heads.length ? headsKey(JSON.stringify(packed.heads)) : null;
-        insertSet.run(startedAt, traceId, key, Buffer.from(packed.ids, "hex"), deflateRawSync(packed.spans));
+        insertSet.run(startedAt, traceId, key, Buffer.from(packed.ids, "hex"), deflateText(packed.spans));
       }
     }
   });

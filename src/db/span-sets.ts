@@ -63,7 +63,7 @@ export async function spanSetWrites(
       trace.id,
       key,
       packed.ids,
-      toHex(await deflateText(packed.spans)),
+      toHex(deflateText(packed.spans)),
       spans.map((s) => s.id),
     ]);
   }
@@ -128,17 +128,13 @@ function ordered(spans: SpanReadRow[]): SpanReadRow[] {
 }
 
 /** Decodes selected set rows into each trace's stored spans (traces without sets: []). */
-export async function spansFromSetRows(
-  traceIds: string[],
-  rows: SetRow[],
-): Promise<Map<string, SpanReadRow[]>> {
+export function spansFromSetRows(traceIds: string[], rows: SetRow[]): Map<string, SpanReadRow[]> {
   const byTrace = new Map<string, SpanReadRow[]>(traceIds.map((id) => [id, []]));
-  const texts = await Promise.all(rows.map((r) => storedText(r.spans)));
-  rows.forEach((r, i) => {
+  for (const r of rows) {
     const heads = r.heads === null ? null : (JSON.parse(r.heads) as Head[]);
     const base = { traceId: r.trace_id, startedAt: Number(r.started_at) };
-    byTrace.get(r.trace_id)?.push(...unpackSpans(base, heads, r.ids, texts[i] as string));
-  });
+    byTrace.get(r.trace_id)?.push(...unpackSpans(base, heads, r.ids, storedText(r.spans)));
+  }
   for (const [id, spans] of byTrace) byTrace.set(id, ordered(spans));
   return byTrace;
 }

@@ -4,7 +4,8 @@
  *
  * Every read is shaped for an index: the list walks one of the `trace_*_started_idx` indexes
  * backwards from the cursor; `script_id` is an EXISTS probe per candidate trace on the span
- * sets' primary key (started_at, trace_id) and the heads' primary key; spans come from the span
+ * sets' primary key (started_at, trace_id), against the heads lists naming the script (one pass
+ * over the small heads table per query); spans come from the span
  * sets by the same key (src/db/span-sets.ts), in (layer_index, parallel_index, started_at) order.
  *
  * Spans come back in full (`withFullSpans`): unpacked, each span's input rebuilt from the trace's
@@ -79,12 +80,13 @@ function pageWhere(q: TracePageQuery): SQL | undefined {
     q.since !== undefined ? gte(t.startedAt, q.since) : undefined,
     q.until !== undefined ? lt(t.startedAt, q.until) : undefined,
     q.minDurationMs !== undefined ? gte(t.durationMs, q.minDurationMs) : undefined,
-    // A probe per candidate trace: its span sets by primary key, each set's heads by key, the
-    // script id among the heads (a CLIENT span's script is its parent script span's).
+    // A probe per candidate trace: its span sets by primary key, each set's heads key checked
+    // against the heads lists naming the script (an uncorrelated list, computed once per query:
+    // one pass over pipeline_span_heads, a row per distinct script list). A CLIENT span's script
+    // is its parent script span's, so the heads cover it.
     q.scriptId !== undefined
-      ? sql`exists (select 1 from pipeline_span_sets ss join pipeline_span_heads sh on sh.id = ss.heads
-          where ss.started_at = ${t.startedAt} and ss.trace_id = ${t.id}
-            and exists (select 1 from json_each(sh.heads) sj where sj.value ->> 0 = ${q.scriptId}))`
+      ? sql`exists (select 1 from pipeline_span_sets ss where ss.started_at = ${t.startedAt} and ss.trace_id = ${t.id}
+          and ss.heads in (select sh.id from pipeline_span_heads sh, json_each(sh.heads) sj where sj.value ->> 0 = ${q.scriptId}))`
       : undefined,
     // A row value comparison, so SQLite seeks the (…, started_at, id) index straight to the cursor.
     q.cursor !== undefined
@@ -166,6 +168,6 @@ export async function getTraceWithSpans(
   ]);
   const trace = traces[0] as TraceFullRow | undefined;
   if (!trace) return null;
-  const spans = (await spansFromSetRows([id], sets)).get(id) ?? [];
+  const spans = spansFromSetRows([id], sets).get(id) ?? [];
   return { trace, spans: withFullSpans(trace, spans) };
 }

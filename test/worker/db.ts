@@ -35,7 +35,7 @@ export async function storedSpansOf(traceIds: string[]): Promise<SpanReadRow[]> 
     sql`select s.trace_id, s.started_at, lower(hex(s.ids)) as ids, s.spans, h.heads from pipeline_span_sets s
       left join pipeline_span_heads h on h.id = s.heads where s.trace_id in (${ids}) order by s.started_at, s.part`,
   );
-  return [...(await spansFromSetRows(traceIds, rows)).values()].flat();
+  return [...spansFromSetRows(traceIds, rows).values()].flat();
 }
 
 /** The stored spans of a trace, in (layer, parallel) order. */

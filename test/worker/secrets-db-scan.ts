@@ -34,7 +34,7 @@ async function inBlobs(table: string, column: string, needle: string): Promise<b
     sql`select ${sql.identifier(column)} as v from ${sql.identifier(table)} where typeof(${sql.identifier(column)}) = 'blob'`,
   );
   for (const r of rows) {
-    const text = await searchable(r.v);
+    const text = searchable(r.v);
     if (typeof text === "string" && text.includes(needle)) return true;
   }
   return false;

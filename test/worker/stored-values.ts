@@ -7,11 +7,11 @@
 import { storedText, toHex } from "../../src/db/deflate";
 
 /** The searchable text of a stored value (non-blobs unchanged). */
-export async function searchable(value: unknown): Promise<unknown> {
+export function searchable(value: unknown): unknown {
   if (!(value instanceof ArrayBuffer) && !(value instanceof Uint8Array)) return value;
   const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
   try {
-    return await storedText(bytes);
+    return storedText(bytes);
   } catch {
     return toHex(bytes);
   }
