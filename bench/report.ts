@@ -85,7 +85,7 @@ function summary(r: BenchResults): string {
     `| 3a | DB write requests per call, ${d.clients} clients | ≤ 0.1 | ${fmt(d.writesPerCall, 3)} (${d.kinds.trace_insert} writes / ${d.calls} calls, ${fmt(d.callsPerSecond, 0)} calls/s) | ${verdict(d.writesPerCall <= 0.1)} |`,
     `| 3b | traces stored = calls, no duplicates | exact | ${d.stored.traces} rows, ${d.stored.distinctIds} distinct, ${d.answeredIds} answered ids, ${d.missing} missing, ${d.unexpected} unexpected | ${verdict(exact)} |`,
     engineSummary(r.engine),
-    `| 5 | cleanup of ${int(c.before.expiredSpans)} expired spans | all expired gone, unexpired untouched | ${fmt(c.seconds, 1)} s, ${int(c.rowsPerSecond)} rows/s, ${c.batches} batches; expired left ${c.after.expiredTraces}/${c.after.expiredSpans}; unexpired ${c.before.liveTraces}→${c.after.liveTraces} traces, ${c.before.liveSpans}→${c.after.liveSpans} spans | ${verdict(untouched && c.done && c.after.expiredTraces === 0 && c.after.expiredSpans === 0)} |`,
+    `| 5 | cleanup of ${int(c.before.expiredSpans)} expired spans | all expired gone, unexpired untouched | ${fmt(c.seconds, 1)} s, ${int(c.rowsPerSecond)} (traces + spans)/s, ${c.batches} batches; expired left ${c.after.expiredTraces}/${c.after.expiredSpans}; unexpired ${c.before.liveTraces}→${c.after.liveTraces} traces, ${c.before.liveSpans}→${c.after.liveSpans} spans | ${verdict(untouched && c.done && c.after.expiredTraces === 0 && c.after.expiredSpans === 0)} |`,
     `| 6 | GET /v1/traces p50 (ms) at ${int(r.bulk.spans)} spans | (none) | ${list} | — |`,
     `| 12 | stored example trace, indexes included | ≤ 2.5 KB | ${fmt(r.storage.bytesPerTrace, 0)} bytes/trace; ${fmt(r.storage.rowsPerTrace, 2)} rows written/trace | ${verdict(r.storage.bytesPerTrace <= 2500)} |`,
     `| 9 | backtest: recorded traces re-run per second (chunk ${r.backtest.chunkSize}) | (none); vs row 3 | ${fmt(r.backtest.tracesPerSecond, 0)} traces/s (${r.backtest.traces} traces, ${r.backtest.chunks} chunks) = ${fmt(r.backtest.tracesPerSecond / r.load.callsPerSecond, 2)} × row 3's live calls/s | — |`,
@@ -156,15 +156,16 @@ function bulkAndCleanupSection(b: BulkSeedResult, c: CleanupRun): string {
   return `## 5. Retention cleanup of ${int(c.before.expiredSpans)} expired spans
 
 Seeding (measured apart): ${int(b.traces)} traces and ${int(b.spans)} spans inserted straight into the SQLite file with
-better-sqlite3 — one transaction, prepared statements, all indexes in place (4 on spans counting the
-primary key, 7 on traces) — in **${fmt(b.insertSeconds, 1)} s** (${int(b.rowsPerSecond)} rows/s), WAL checkpoint
+better-sqlite3 — one transaction, prepared statements, all indexes in place (the spans of a trace packed
+into one span set row, keyed by its primary key; 5 indexes and the primary key on traces) — in
+**${fmt(b.insertSeconds, 1)} s** (${int(b.rowsPerSecond)} rows/s: trace rows + span set rows), WAL checkpoint
 ${fmt(b.checkpointSeconds, 1)} s; file ${fmt(b.fileMiB, 0)} MiB. Ids are random lowercase hex (32 / 16); expired traces
 start 31–90 days ago, unexpired ones 1 h–29 days ago; spans ~150-byte JSON attributes.
 
 Cleanup: \`POST /internal/cleanup-traces\` (admin token${c.batchSize ? `, batch_size=${c.batchSize}` : ", default batch_size 500 and 20 s time budget"}) on the
 tracing-on worker, called again while it answered \`done: false\`.
 
-| HTTP calls | batches | deleted traces | deleted spans | seconds | rows/s | done |
+| HTTP calls | batches | deleted traces | deleted spans | seconds | (traces + spans)/s | done |
 |---:|---:|---:|---:|---:|---:|---|
 | ${c.calls} | ${c.batches} | ${int(c.deletedTraces)} | ${int(c.deletedSpans)} | ${fmt(c.seconds, 1)} | ${int(c.rowsPerSecond)} | ${c.done} |
 
