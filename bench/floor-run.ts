@@ -39,7 +39,8 @@ try {
     abort.signal,
   );
   const loadEnd = loadavg()[0] as number;
-  const head = `# Row 0 alone (${new Date().toISOString()}, Node ${process.version}, load average ${load.toFixed(1)} → ${loadEnd.toFixed(1)})`;
+  const demo = stack.demoApi ? "demo reputation API served (BENCH_DEMO_API=1)" : "no demo API";
+  const head = `# Row 0 alone (${new Date().toISOString()}, Node ${process.version}, load average ${load.toFixed(1)} → ${loadEnd.toFixed(1)}, ${demo})`;
   writeFileSync("bench/RESULTS-floor.md", `${head}\n\n${floorSection(floor)}\n`);
   log(
     `p50 +${floor.p50DiffMs.toFixed(2)} ms, ${(floor.load.ratio * 100).toFixed(1)} % of the floor's requests/s`,

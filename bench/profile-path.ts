@@ -17,7 +17,7 @@ import { freePort, startWranglerDev, type WranglerDev } from "../tools/wrangler-
 import { timedTrigger } from "./client";
 import { profileWhile, summarizeProfile } from "./cpu-profile";
 import { groupCpuByCommand, groupCpuMs } from "./proc-cpu";
-import { ADMIN_TOKEN, type Stack, startStack, TRIGGER_TOKEN } from "./stack";
+import { type Stack, startStack } from "./stack";
 import { fmt, summarize } from "./stats";
 
 const [rounds = 8, block = 50, profileCalls = 600] = process.argv.slice(2).map(Number);
@@ -44,13 +44,14 @@ try {
   const { allowed, blocked } = readSampleContexts();
   const contexts = [allowed, blocked];
   // PROBE_BEFORE=<dir>: also a tracing-on worker built from another checkout (e.g. a worktree of
-  // main), same database, so before and after run side by side under the same load.
+  // main), same database, so before and after run side by side under the same load; with
+  // PROBE_BEFORE_VARS='{"TRACE_FLUSH_MS":"25"}' (JSON) started with those vars too.
   const beforeDir = process.env.PROBE_BEFORE;
   const before = beforeDir
     ? await startWranglerDev({
         port: await freePort(),
         cwd: beforeDir,
-        vars: { ADMIN_TOKEN, TRIGGER_TOKEN, TURSO_DATABASE_URL: stack.dbUrl },
+        vars: { ...stack.baseVars, ...JSON.parse(process.env.PROBE_BEFORE_VARS ?? "{}") },
         stdio: "ignore",
       })
     : undefined;
@@ -131,7 +132,7 @@ try {
     const own = vars
       ? await startWranglerDev({
           port: await freePort(),
-          vars: { ADMIN_TOKEN, TRIGGER_TOKEN, TURSO_DATABASE_URL: stack.dbUrl, ...JSON.parse(vars) },
+          vars: { ...stack.baseVars, ...JSON.parse(vars) },
           stdio: "ignore",
         })
       : undefined;

@@ -1,8 +1,10 @@
 /**
  * Starts and stops what the benchmark measures: the local libSQL server (a child process on a
- * fresh temp file, test controls on), migrations, the nine example scripts, and three `wrangler dev`
- * workers side by side (tracing on, `TRACING=off`, and the no-op floor of bench/floor/). Every child runs in its own process group, so
- * stopping a group stops workerd too; `killNow()` is the synchronous last resort for `exit`.
+ * fresh temp file, test controls on), migrations, with BENCH_DEMO_API=1 the DEMO reputation API
+ * the example IP Reputation script calls (its own process, as `npm start` serves it), the nine
+ * example scripts, and three `wrangler dev` workers side by side (tracing on, `TRACING=off`, and
+ * the no-op floor of bench/floor/). Every child runs in its own process group, so stopping a
+ * group stops workerd too; `killNow()` is the synchronous last resort for `exit`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +28,10 @@ export interface Stack {
   floor: WranglerDev;
   /** Process group of the database server (its CPU time: bench/proc-cpu.ts). */
   dbPgid: number;
+  /** Whether the DEMO reputation API runs (BENCH_DEMO_API=1; see startStack). */
+  demoApi: boolean;
+  /** The vars the tracing-on worker was started with (for extra workers of a probe). */
+  baseVars: Record<string, string>;
   /** Stops the workers and the database, removes the temp directory. Safe to call twice. */
   stop(): Promise<void>;
   /** Sends SIGKILL to every process group still running (for `process.on("exit")`). */
@@ -38,21 +44,20 @@ interface DbServer {
 }
 
 /** Runs tools/libsql-server/cli.ts in its own process group; resolves with its URL. */
-export async function startDbServer(file: string): Promise<DbServer> {
-  const child = spawn(
-    "npx",
-    ["tsx", "tools/libsql-server/cli.ts", "--file", file, "--port", "0", "--test-controls", "--quiet"],
-    {
-      detached: true,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+export function startDbServer(file: string): Promise<DbServer> {
+  const args = ["tools/libsql-server/cli.ts", "--file", file, "--port", "0", "--test-controls", "--quiet"];
+  return startReadyChild(args, "local libSQL server");
+}
+
+/** Runs `npx tsx <args>` in its own process group; resolves once it prints `ready at <url>`. */
+async function startReadyChild(args: string[], what: string): Promise<DbServer> {
+  const child = spawn("npx", ["tsx", ...args], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(
-      () => reject(new Error("local libSQL server did not start within 30 s")),
-      30_000,
-    );
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s`)), 30_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /ready at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -63,7 +68,7 @@ export async function startDbServer(file: string): Promise<DbServer> {
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`local libSQL server exited (${code}) before it was ready`));
+      reject(new Error(`${what} exited (${code}) before it was ready`));
     });
   });
   child.stdout?.resume();
@@ -100,11 +105,13 @@ export async function startStack(onStarted: (killNow: () => void) => void): Prom
   onStarted(killNow);
   const workers: WranglerDev[] = [];
   let db: DbServer | undefined;
+  let demo: DbServer | undefined;
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
       await Promise.all(workers.map((w) => w.stop()));
       if (db) await stopChild(db.child);
+      if (demo) await stopChild(demo.child);
       rmSync(dir, { recursive: true, force: true });
     })();
     return stopped;
@@ -113,9 +120,22 @@ export async function startStack(onStarted: (killNow: () => void) => void): Prom
     db = await startDbServer(dbFile);
     children.push(db.child);
     await migrateDatabase(db.url);
-    const seeded = await seedExamples(db.url);
+    // BENCH_DEMO_API=1: as `npm start` does, the DEMO reputation API, so IP Reputation's
+    // http.fetch gets answers. Default off: the fetch is refused at once (no insecure host is
+    // allowed), so the rows measure Hookline, not a local HTTP round trip (bench/README.md).
+    const demoApi = process.env.BENCH_DEMO_API === "1";
+    if (demoApi) {
+      demo = await startReadyChild(["bench/demo-api-child.ts"], "demo reputation API");
+      children.push(demo.child);
+    }
+    const seeded = await seedExamples(db.url, undefined, demo ? `${demo.url}/reputation` : undefined);
     if (seeded !== 9) throw new Error(`expected to seed 9 example scripts, seeded ${seeded}`);
-    const base = { ADMIN_TOKEN, TRIGGER_TOKEN, TURSO_DATABASE_URL: db.url };
+    const base = {
+      ADMIN_TOKEN,
+      TRIGGER_TOKEN,
+      TURSO_DATABASE_URL: db.url,
+      ...(demoApi ? { ALLOW_INSECURE_HTTP_HOSTS: "127.0.0.1" } : {}),
+    };
     const [portOn, portOff] = [await freePort(), await freePort()];
     // Started one after the other: two cold wrangler builds at once double the start-up time here.
     const on = await startWranglerDev({
@@ -140,7 +160,18 @@ export async function startStack(onStarted: (killNow: () => void) => void): Prom
     });
     workers.push(floor);
     children.push(floor.child);
-    return { dbUrl: db.url, dbFile, on, off, floor, dbPgid: db.child.pid ?? 0, stop, killNow };
+    return {
+      dbUrl: db.url,
+      dbFile,
+      on,
+      off,
+      floor,
+      dbPgid: db.child.pid ?? 0,
+      demoApi,
+      baseVars: base,
+      stop,
+      killNow,
+    };
   } catch (err) {
     await stop();
     throw err;
