@@ -54,6 +54,16 @@ async function main(): Promise<void> {
   const loadStart = loadavg()[0] as number;
   const t0 = performance.now();
   log(`sizes: ${JSON.stringify(config)}`);
+  // The in-process engine rows first, before wrangler and workerd start (their builds and
+  // start-up would share the cores with the timed runs).
+  log(`row 4: engine (${config.engineRuns} runs per case)`);
+  const engine = await runEngineBench(config.engineRuns);
+  log(`row 4b: engine before/after issue 11 (src/ at ${ISSUE_11_REV})`);
+  const engineBeforeAfter = await measureBeforeAfter(config.quick ? 4 : 10, config.quick ? 50 : 100, {
+    rev: ISSUE_11_REV,
+    examples: "current",
+  });
+  check();
   stack = await startStack((k) => {
     killNow = k;
   });
@@ -64,14 +74,6 @@ async function main(): Promise<void> {
   const scripts = reader
     .prepare("select id, name from pipeline_scripts order by layer_index, parallel_index")
     .all() as { id: string; name: string }[];
-
-  log(`row 4: engine (${config.engineRuns} runs per case)`);
-  const engine = await runEngineBench(config.engineRuns);
-  log(`row 4b: engine before/after issue 11 (src/ at ${ISSUE_11_REV})`);
-  const engineBeforeAfter = await measureBeforeAfter(config.quick ? 4 : 10, config.quick ? 50 : 100, {
-    rev: ISSUE_11_REV,
-    examples: "current",
-  });
 
   log(
     `row 0: trigger vs floor (${config.floorBlocks} blocks × ${config.floorBlockSize}, then ${config.loadClients} clients)`,
