@@ -70,7 +70,7 @@ export function exampleRun(context: unknown, scripts: ScriptSpec[], ports = demo
 const exampleScripts = () => exampleSpecs(readExamples());
 
 async function measure(label: string, runs: number, fn: (i: number) => unknown): Promise<EngineRow> {
-  for (let i = 0; i < 20; i++) await fn(i); // warm up the JIT
+  for (let i = 0; i < 200; i++) await fn(i); // warm up the JIT: the first ~100 runs are several times slower
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -80,7 +80,7 @@ async function measure(label: string, runs: number, fn: (i: number) => unknown):
   return { label, median: percentile(times, 50), p95: percentile(times, 95) };
 }
 
-/** Measures each case `runs` times (after 20 warm-up runs) and returns medians and p95 in µs. */
+/** Measures each case `runs` times (after 200 warm-up runs) and returns medians and p95 in µs. */
 export async function runEngineBench(runs = 500): Promise<EngineResult> {
   const scripts = exampleScripts();
   const warm = new ScriptEngine();

@@ -223,7 +223,7 @@ ${loadSection(r.load)}
 ## 4. Engine: warm pipeline vs compiling per call (Node, in-process)
 
 Method: bench/engine.ts — the example pipeline in the fengari engine in this Node process, ${r.engine.runs} runs
-per case after 20 warm-up runs; µs per whole pipeline run. The pipeline runs as under \`npm start\`:
+per case after 200 warm-up runs (the first ~100 are several times slower while the JIT warms up); µs per whole pipeline run. The pipeline runs as under \`npm start\`:
 IP Reputation's \`http.fetch\` is allowed and answered by the demo reputation API, in memory (no
 socket); "HTTP off" rows run it with no HTTP port (the fetch fails at once, the static list decides).
 
