@@ -30,8 +30,9 @@
  * The edits themselves live in tools/fengari-patch/ (memory.mjs, patterns.mjs, linear.mjs,
  * threads.mjs, speed.mjs).
  *
- * Each edit checks that fengari's original text is present exactly once before replacing it;
- * an edit that is already applied is skipped. Exits 1 if fengari is not the text it expects.
+ * Each edit checks that fengari's original text is present exactly once before replacing it
+ * (a pattern edit: that its pattern matches exactly `count` times); an edit that is already
+ * applied is skipped. Exits 1 if fengari is not the text it expects.
  * Usage: node tools/patch-fengari.mjs [--check] [--dir <fengari dir>]
  *   --check: report only, exit 1 if unpatched; --dir: patch that copy of fengari instead of the
  *   one node_modules resolves (e.g. a pristine `npm pack fengari@0.1.5`, to test the patch).
@@ -67,6 +68,24 @@ function main() {
   for (const edit of EDITS) {
     const path = join(root, edit.file);
     const text = files.get(path) ?? readFileSync(path, "utf8");
+    if (edit.pattern) {
+      // A pattern edit rewrites every match (exactly `count` of them); applied once none is left.
+      const found = text.match(edit.pattern)?.length ?? 0;
+      if (found === 0 && count(text, edit.marker) === edit.count) {
+        already++;
+        files.set(path, text);
+        continue;
+      }
+      if (found !== edit.count) {
+        console.error(
+          `patch-fengari: ${edit.file}: expected ${edit.count} matches of ${edit.pattern}, found ${found}`,
+        );
+        return 1;
+      }
+      files.set(path, text.replace(edit.pattern, edit.replace));
+      applied++;
+      continue;
+    }
     if (count(text, edit.replace) === 1) {
       already++;
       files.set(path, text);
