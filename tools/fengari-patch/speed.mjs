@@ -26,6 +26,24 @@ export const SPEED_EDITS = [
   noDelete("src/lvm.js", 3),
   noDelete("src/ltm.js", 1),
   noDelete("src/ldebug.js", 1),
+  // Every table made a second Map for its dead keys, used only once a key is deleted from it:
+  // tables start with one shared empty map instead, and the first deletion gives them their own.
+  // (add() clears the map only when it is not empty, so the shared one is never written.)
+  {
+    file: "src/ltable.js",
+    find: "class Table {\n",
+    replace: `const NO_DEAD_KEYS = new Map();  /* ${MARK}: shared, never written */\nclass Table {\n`,
+  },
+  {
+    file: "src/ltable.js",
+    find: "        this.dead_strong = new Map();\n",
+    replace: `        this.dead_strong = NO_DEAD_KEYS;  /* ${MARK}: own map on first deletion */\n`,
+  },
+  {
+    file: "src/ltable.js",
+    find: "            t.dead_strong.set(hash, e);\n",
+    replace: `            if (t.dead_strong === NO_DEAD_KEYS) t.dead_strong = new Map();  /* ${MARK} */\n            t.dead_strong.set(hash, e);\n`,
+  },
   {
     // Every new table entry cleared the table's map of dead keys, empty or not, and V8's
     // Map#clear allocates a fresh backing store even for an empty map: ~60 ns per entry added.
