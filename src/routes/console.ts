@@ -1,6 +1,6 @@
 /**
  * The console (`/console/`): static files from `public/console/` (Workers static assets), served
- * through the worker (`run_worker_first` in wrangler.toml) so every answer carries one strict
+ * through the worker (`run_worker_first = true` in wrangler.toml) so every answer carries one strict
  * Content-Security-Policy: scripts and styles from this origin only, no inline code, no eval,
  * connections only back to this origin, no framing. The files hold no data; every API call the
  * console makes needs a token, as any other caller's would.
