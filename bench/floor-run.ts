@@ -5,25 +5,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { runAlone } from "./alone";
 import { readConfig } from "./config";
 import { floorSection, measureFloor } from "./floor";
-import { type Stack, startStack } from "./stack";
 
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const config = readConfig();
-const abort = new AbortController();
-let killNow: (() => void) | undefined;
-let stack: Stack | undefined;
-process.on("exit", () => killNow?.());
-process.on("SIGINT", () => {
-  abort.abort();
-  if (stack) void stack.stop().finally(() => process.exit(130));
-});
-
-try {
-  stack = await startStack((k) => {
-    killNow = k;
-  });
+await runAlone(async (stack, signal) => {
   const load = loadavg()[0] as number;
   log(`row 0: ${config.floorBlocks} blocks × ${config.floorBlockSize}, then ${config.loadClients} clients`);
   const floor = await measureFloor(
@@ -36,7 +24,7 @@ try {
       loadBlocks: config.floorLoadBlocks,
       blockCalls: config.floorBlockCalls,
     },
-    abort.signal,
+    signal,
   );
   const loadEnd = loadavg()[0] as number;
   const demo = stack.demoApi ? "demo reputation API served (BENCH_DEMO_API=1)" : "no demo API";
@@ -46,6 +34,4 @@ try {
     `p50 +${floor.p50DiffMs.toFixed(2)} ms, ${(floor.load.ratio * 100).toFixed(1)} % of the floor's requests/s`,
   );
   log("wrote bench/RESULTS-floor.md");
-} finally {
-  await stack?.stop();
-}
+});

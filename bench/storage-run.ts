@@ -4,25 +4,13 @@
  * the other rows; prints the row's Markdown section (nothing written to bench/).
  */
 import { loadavg } from "node:os";
+import { runAlone } from "./alone";
 import { readConfig } from "./config";
 import { openReader } from "./db-file";
-import { type Stack, startStack } from "./stack";
 import { measureStorage, storageSection } from "./storage";
 
 const config = readConfig();
-const abort = new AbortController();
-let killNow: (() => void) | undefined;
-let stack: Stack | undefined;
-process.on("exit", () => killNow?.());
-process.on("SIGINT", () => {
-  abort.abort();
-  if (stack) void stack.stop().finally(() => process.exit(130));
-});
-
-try {
-  stack = await startStack((k) => {
-    killNow = k;
-  });
+await runAlone(async (stack, signal) => {
   const load = loadavg()[0] as number;
   const reader = openReader(stack.dbFile);
   const r = await measureStorage(
@@ -31,13 +19,11 @@ try {
     reader,
     config.storageCalls,
     config.loadClients,
-    abort.signal,
+    signal,
   );
   reader.close();
   console.log(
     `# Row 12 alone (${new Date().toISOString()}, load average ${load.toFixed(1)} → ${loadavg()[0]?.toFixed(1)})\n`,
   );
   console.log(storageSection(r));
-} finally {
-  await stack?.stop();
-}
+});

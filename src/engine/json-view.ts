@@ -6,7 +6,7 @@
  * them. Field names, object keys and the metamethods are interned (lua-strings.ts), so building
  * a view makes its tables and converts its values, nothing more.
  */
-import { type LuaState, lauxlib, lua } from "fengari";
+import { type LuaJsFunction, type LuaState, lauxlib, lua } from "fengari";
 import { Interned } from "./lua-strings";
 import type { JsonObject, JsonValue } from "./types";
 
@@ -55,6 +55,20 @@ function viewPairs(L: LuaState): number {
 
 type ViewKind = "object" | "array" | "library";
 
+/** The view metatable's metamethods, the same functions for every view. */
+const METAMETHODS: [string, LuaJsFunction][] = [
+  ["__newindex", readonlyError],
+  ["__len", viewLen],
+  ["__pairs", viewPairs],
+];
+
+/** `t[key] = text` (raw), both interned. */
+function setText(L: LuaState, s: Interned, t: number, key: string, text: string): void {
+  s.pushString(key);
+  s.pushString(text);
+  lua.lua_rawset(L, t);
+}
+
 /** Wraps the backing table at the top into its view, with the interned values open at `s`. */
 function wrap(L: LuaState, s: Interned, kind: ViewKind, name: string, n?: number): void {
   const backing = lua.lua_gettop(L);
@@ -65,24 +79,16 @@ function wrap(L: LuaState, s: Interned, kind: ViewKind, name: string, n?: number
   s.pushString("__index");
   lua.lua_pushvalue(L, backing);
   lua.lua_rawset(L, mt);
-  s.pushString("__newindex");
-  s.pushFunction(readonlyError);
-  lua.lua_rawset(L, mt);
-  s.pushString("__len");
-  s.pushFunction(viewLen);
-  lua.lua_rawset(L, mt);
-  s.pushString("__pairs");
-  s.pushFunction(viewPairs);
-  lua.lua_rawset(L, mt);
+  for (const [key, fn] of METAMETHODS) {
+    s.pushString(key);
+    s.pushFunction(fn);
+    lua.lua_rawset(L, mt);
+  }
   s.pushString("__metatable");
   lua.lua_pushboolean(L, false);
   lua.lua_rawset(L, mt);
-  s.pushString("__name");
-  s.pushString(name);
-  lua.lua_rawset(L, mt);
-  s.pushString(VIEW);
-  s.pushString(kind);
-  lua.lua_rawset(L, mt);
+  setText(L, s, mt, "__name", name);
+  setText(L, s, mt, VIEW, kind);
   if (n !== undefined) {
     s.pushString(VIEW_LENGTH);
     lua.lua_pushinteger(L, n);

@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import {
   type LocalServer,
   type LocalServerOptions,
@@ -37,6 +38,24 @@ export interface TestServer extends LocalServer {
 }
 
 /** Starts a quiet server on a free port over a fresh temp database file. */
+/**
+ * For a describe block testing one migration: a fresh local server and a folder holding only the
+ * migrations before `tag`, made before its tests and removed after them (read the fields inside
+ * the tests).
+ */
+export function migrationFixture(tag: string): { server: TestServer; oldFolder: string } {
+  const fixture = {} as { server: TestServer; oldFolder: string };
+  beforeAll(async () => {
+    fixture.server = await startTestServer();
+    fixture.oldFolder = migrationsBefore(tag);
+  });
+  afterAll(async () => {
+    await fixture.server.stop();
+    rmSync(fixture.oldFolder, { recursive: true, force: true });
+  });
+  return fixture;
+}
+
 export async function startTestServer(opts: Partial<LocalServerOptions> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "libsql-server-test-"));
   const file = join(dir, "test.db");

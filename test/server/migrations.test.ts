@@ -7,10 +7,10 @@ import { rmSync } from "node:fs";
 import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/client";
 import { getTraceWithSpans } from "../../src/db/trace-queries";
-import { MIGRATIONS, migrationsBefore, startTestServer, type TestServer } from "./helpers";
+import { MIGRATIONS, migrationFixture, migrationsBefore } from "./helpers";
 
 const T = "0123456789abcdef0123456789abcdef";
 const ROOT = "1111111111111111";
@@ -35,20 +35,11 @@ const spans = [
 ];
 
 describe("migrations on a database made by the old schema", () => {
-  let server: TestServer;
-  let oldFolder: string;
-  beforeAll(async () => {
-    server = await startTestServer();
-    oldFolder = migrationsBefore("0005_compact_traces_rollups");
-  });
-  afterAll(async () => {
-    await server.stop();
-    rmSync(oldFolder, { recursive: true, force: true });
-  });
+  const fixture = migrationFixture("0005_compact_traces_rollups");
 
   it("moves context and prev out of the spans and reads every span back with its full input", async () => {
-    const client = createClient({ url: server.url });
-    await migrate(drizzle(client), { migrationsFolder: oldFolder });
+    const client = createClient({ url: fixture.server.url });
+    await migrate(drizzle(client), { migrationsFolder: fixture.oldFolder });
     const now = Date.now();
     await client.execute({
       sql: `insert into pipeline_traces (id, root_span_id, trigger_event, status, decision, started_at, ended_at,
@@ -106,7 +97,7 @@ describe("migrations on a database made by the old schema", () => {
     }
     await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
 
-    const read = await getTraceWithSpans(createDatabase({ TURSO_DATABASE_URL: server.url }), T);
+    const read = await getTraceWithSpans(createDatabase({ TURSO_DATABASE_URL: fixture.server.url }), T);
     const call = read?.spans.find((s) => s.id === CLIENT);
     expect(call).toMatchObject({ kind: "CLIENT", parentSpanId: "a000000000000001", durationMs: 12 });
     expect(JSON.parse(String(call?.attributes))).toEqual(clientAttributes); // passes through as stored

@@ -3,18 +3,17 @@
 // span whose trace is gone); after the migration `pipeline_spans` is gone, each trace has one
 // packed span set, every span reads back equal to its row, a redelivery of the same spans adds
 // nothing, and the orphan is left for the cleanup's orphan walk.
-import { rmSync } from "node:fs";
 import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/client";
 import type { SpanReadRow } from "../../src/db/schema";
 import { readSpanSets } from "../../src/db/span-sets";
 import { spansOfTraces, type TraceFullRow, withFullSpans } from "../../src/db/trace-queries";
 import { deleteOrphanSpans } from "../../src/db/trace-retention";
 import { insertTraceRecords } from "../../src/db/trace-writes";
-import { MIGRATIONS, migrationsBefore, rawPipeline, startTestServer, type TestServer } from "./helpers";
+import { MIGRATIONS, migrationFixture, rawPipeline } from "./helpers";
 
 const T1 = "1".repeat(32);
 const T2 = "2".repeat(32);
@@ -153,20 +152,11 @@ function insertRow(r: SpanReadRow) {
 }
 
 describe("migration 0007_span_sets on a database made by the migrations before it", () => {
-  let server: TestServer;
-  let oldFolder: string;
-  beforeAll(async () => {
-    server = await startTestServer();
-    oldFolder = migrationsBefore("0007_span_sets");
-  });
-  afterAll(async () => {
-    await server.stop();
-    rmSync(oldFolder, { recursive: true, force: true });
-  });
+  const fixture = migrationFixture("0007_span_sets");
 
   it("packs every span row into its trace's span set and reads each back equal", async () => {
-    const client = createClient({ url: server.url });
-    await migrate(drizzle(client), { migrationsFolder: oldFolder });
+    const client = createClient({ url: fixture.server.url });
+    await migrate(drizzle(client), { migrationsFolder: fixture.oldFolder });
     for (const [id, root, start] of [
       [T1, ROOT1, NOW],
       [T2, ROOT2, NOW + 50],
@@ -179,7 +169,7 @@ describe("migration 0007_span_sets on a database made by the migrations before i
       });
     }
     // One stream with foreign keys off, so the orphan (no trace row) can be written too.
-    const answer = await rawPipeline(server.url, {
+    const answer = await rawPipeline(fixture.server.url, {
       requests: [
         { type: "execute", stmt: { sql: "PRAGMA foreign_keys = OFF" } },
         ...rows.map((r) => ({ type: "execute", stmt: insertRow(r) })),
@@ -209,7 +199,7 @@ describe("migration 0007_span_sets on a database made by the migrations before i
       2,
     );
 
-    const db = createDatabase({ TURSO_DATABASE_URL: server.url });
+    const db = createDatabase({ TURSO_DATABASE_URL: fixture.server.url });
     const traces = (await client.execute("select * from pipeline_traces order by id")).rows.map((t) => ({
       id: String(t.id),
       rootSpanId: String(t.root_span_id),
