@@ -2,43 +2,21 @@
  * OpenTelemetry ids: random lowercase hex from crypto.getRandomValues, never all zeros
  * (trace ids 16 bytes = 32 hex, span ids 8 bytes = 16 hex). A trace takes all its ids from ONE
  * slice of random bytes (`TraceIds`), cut from an isolate-wide pool that is refilled with one
- * getRandomValues call per POOL_BYTES: at most one call per trace, usually none. Every byte is
+ * getRandomValues call per 4 KiB (src/lib/hex.ts RandomPool): at most one call per trace, usually none. Every byte is
  * used once.
  */
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-function hexOf(buf: Uint8Array, start: number, end: number): string {
-  let out = "";
-  for (let i = start; i < end; i++) out += HEX[buf[i] as number];
-  return out;
-}
+import { hexOf, RandomPool } from "../lib/hex";
 
 const allZero = (buf: Uint8Array, start: number, end: number) => {
   for (let i = start; i < end; i++) if (buf[i] !== 0) return false;
   return true;
 };
 
-const POOL_BYTES = 4096;
-let pool = new Uint8Array(0);
-let poolAt = 0;
+const pool = new RandomPool(4096);
 
 /** Empties the pool (tests: the next id draws afresh). */
 export function resetRandomPool(): void {
-  pool = new Uint8Array(0);
-  poolAt = 0;
-}
-
-/** `n` fresh random bytes (a view of the pool; never handed out twice). */
-function randomBytes(n: number): Uint8Array {
-  if (n > POOL_BYTES) return crypto.getRandomValues(new Uint8Array(n));
-  if (poolAt + n > pool.length) {
-    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
-    poolAt = 0;
-  }
-  const out = pool.subarray(poolAt, poolAt + n);
-  poolAt += n;
-  return out;
+  pool.reset();
 }
 
 /** The ids of one trace: a trace id, then as many span ids as asked for, from one random slice. */
@@ -49,7 +27,7 @@ export class TraceIds {
 
   /** @param spans how many span ids will be drawn (more are drawn from a fresh buffer). */
   constructor(spans: number) {
-    this.buf = randomBytes(16 + 8 * Math.max(0, spans));
+    this.buf = pool.take(16 + 8 * Math.max(0, spans));
     while (allZero(this.buf, 0, 16)) crypto.getRandomValues(this.buf.subarray(0, 16));
     this.traceId = hexOf(this.buf, 0, 16);
   }
@@ -64,7 +42,7 @@ export class TraceIds {
   }
 }
 
-function randomHex(bytes: number): string {
+function nonZeroHex(bytes: number): string {
   const buf = new Uint8Array(bytes);
   do crypto.getRandomValues(buf);
   while (allZero(buf, 0, bytes));
@@ -73,10 +51,10 @@ function randomHex(bytes: number): string {
 
 /** A new trace id: 32 lowercase hex characters, not all zeros. */
 export function newTraceId(): string {
-  return randomHex(16);
+  return nonZeroHex(16);
 }
 
 /** A new span id: 16 lowercase hex characters, not all zeros. */
 export function newSpanId(): string {
-  return randomHex(8);
+  return nonZeroHex(8);
 }
