@@ -19,8 +19,9 @@ import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "../src/db/schema";
 import { insertTraceRecords, type TraceRecord } from "../src/db/trace-writes";
-import { ScriptEngine, type ScriptSpec } from "../src/engine";
+import { ScriptEngine } from "../src/engine";
 import { readExamples, readSampleContexts } from "../tools/seed";
+import { exampleSpecs } from "./engine";
 
 const MIGRATIONS = fileURLToPath(new URL("../migrations", import.meta.url));
 
@@ -30,19 +31,6 @@ export interface ProbeResult {
   bytesPerTrace: number;
   rowsPerTrace: number;
   byObject: { name: string; bytesPerTrace: number }[];
-}
-
-function exampleScripts(): ScriptSpec[] {
-  return readExamples().map((m) => ({
-    id: m.file.replace(/\.lua$/, ""),
-    name: m.name,
-    version: 1,
-    layerIndex: m.layer_index,
-    parallelIndex: m.parallel_index,
-    onError: m.on_error ?? "continue",
-    instructionBudget: 1_000_000,
-    source: m.source,
-  }));
 }
 
 export async function probeStorage(traces: number, perFlush: number): Promise<ProbeResult> {
@@ -55,7 +43,7 @@ export async function probeStorage(traces: number, perFlush: number): Promise<Pr
     const changes = async () => Number((await client.execute("select total_changes() as n")).rows[0]?.n ?? 0);
     const before = await changes();
     const engine = new ScriptEngine();
-    const scripts = exampleScripts();
+    const scripts = exampleSpecs(readExamples());
     const contexts = Object.values(readSampleContexts()) as object[];
     let pending: TraceRecord[] = [];
     for (let i = 0; i < traces; i++) {

@@ -49,6 +49,21 @@ beforeAll(async () => {
   expect(recorded.result).toMatchObject({ decision: "block", data: { a: 200, b: 404 } });
 });
 
+/** A backtest chunk of `event`'s stored traces (up to 10) with the fetching draft, in one http mode. */
+function chunkOf(event: string, over: { maxLiveCalls?: number } = {}) {
+  const config = loadConfig(env);
+  if (!config.ok) throw new Error(config.message);
+  const settings = config.config;
+  return (http: HttpMode) =>
+    backtestChunk(
+      settings,
+      testDb(),
+      { event, limit: 10, chunkSize: 10, http, allowWrites: false, ...over },
+      [net(FETCHER)],
+      null,
+    );
+}
+
 describe("recorded", () => {
   it("answers each call with the status of its CLIENT span, with no body", async () => {
     const calls = recordedCalls(recorded.spans);
@@ -98,16 +113,7 @@ describe("backtestChunk reads the recorded calls from the database", () => {
     const trace = { ...stored.trace, triggerEvent: event };
     const spans = stored.spans.map((s) => ({ ...s }));
     await insertTraceRecords(testDb(), [{ trace, spans }]);
-    const config = loadConfig(env);
-    if (!config.ok) throw new Error(config.message);
-    const chunk = (http: HttpMode) =>
-      backtestChunk(
-        config.config,
-        testDb(),
-        { event, limit: 10, chunkSize: 10, http, allowWrites: false },
-        [net(FETCHER)],
-        null,
-      );
+    const chunk = chunkOf(event);
     // recorded: both calls answered from the stored CLIENT spans, so it blocks again (no flip).
     const rec = await chunk("recorded");
     expect(rec.tally).toMatchObject({ calls: 1, block: 1, allow: 0 });
@@ -129,16 +135,7 @@ describe("a live chunk ends at its outbound-call cap", () => {
         { trace: { ...out.trace, triggerEvent: event }, spans: out.spans },
       ]);
     }
-    const config = loadConfig(env);
-    if (!config.ok) throw new Error(config.message);
-    const chunk = (http: HttpMode) =>
-      backtestChunk(
-        config.config,
-        testDb(),
-        { event, limit: 10, chunkSize: 10, http, allowWrites: false, maxLiveCalls: 3 },
-        [net(FETCHER)],
-        null,
-      );
+    const chunk = chunkOf(event, { maxLiveCalls: 3 });
     // two calls per trace: 2 < 3 after the first trace, 4 >= 3 after the second
     const live = await chunk("live");
     expect(live.chunk).toMatchObject({ traces: 2, http_calls: 4 });
